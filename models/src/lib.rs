@@ -1,0 +1,1 @@
+//! stateright ports of the flashcheck TLA+ specs.

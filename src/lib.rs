@@ -1,0 +1,8 @@
+//! flashcheck: formal verification of the Double 11 flash-sale design.
+//!
+//! The binary (`src/main.rs`) is a thin shell over these modules: `cli` defines arguments,
+//! `check` runs the stateright ports, `tla` drives TLC and tla-checker, `report` renders
+//! results.
+#![warn(missing_debug_implementations, rust_2018_idioms)]
+
+pub mod report;

@@ -1,0 +1,1 @@
+//! json exporter (filled in below).

@@ -1,0 +1,1 @@
+//! markdown exporter (filled in below).

@@ -1,0 +1,164 @@
+//! One result type for every engine (stateright, TLC, tla-checker), rendered by one exporter
+//! per format: [`text`], [`json`], [`markdown`].
+//!
+//! The JSON field names are a stable interface (scripts and CI read them): add fields, never
+//! rename or remove them. The schema is documented in the README.
+
+pub mod json;
+pub mod markdown;
+pub mod text;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Which checker produced a [`CheckReport`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Engine {
+    /// The Rust port, explored by stateright (plus flashcheck's own liveness pass).
+    Stateright,
+    /// The TLA+ twin, checked by TLC (`tla2tools.jar`).
+    Tlc,
+    /// The TLA+ twin, checked by the crates.io `tla-checker`.
+    TlaChecker,
+}
+
+impl Engine {
+    /// The name used in reports and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Stateright => "stateright",
+            Engine::Tlc => "tlc",
+            Engine::TlaChecker => "tla-checker",
+        }
+    }
+}
+
+/// What a property asserts about behaviours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PropertyKind {
+    /// Holds in every reachable state (a TLC invariant).
+    Always,
+    /// Holds in at least one reachable state (reachability / "this can happen").
+    Sometimes,
+    /// A liveness property (`<>P`, `P ~> Q`) checked under the model's fairness.
+    Eventually,
+}
+
+/// The outcome of checking one property.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Proven over the whole (bounded) state space.
+    Holds,
+    /// A counterexample was found.
+    Violated,
+    /// Not decided (a limit stopped the search, or the engine cannot check this kind).
+    Unknown,
+}
+
+impl Verdict {
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Holds => "holds",
+            Verdict::Violated => "violated",
+            Verdict::Unknown => "unknown",
+        }
+    }
+}
+
+/// One step of a counterexample: the action that led here and the full state after it.
+/// The first step of a trace has action `"Init"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// The action's name (a TLA+ action name, e.g. `Reserve(u2)`).
+    pub action: String,
+    /// Every variable of the state, by its TLA+ name.
+    pub state: BTreeMap<String, serde_json::Value>,
+}
+
+/// The result for one property.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PropertyReport {
+    /// Property name, identical in the Rust port and the TLA+ twin.
+    pub name: String,
+    /// always | sometimes | eventually.
+    pub kind: PropertyKind,
+    /// holds | violated | unknown. For `sometimes`, `holds` means a witness state was reached.
+    pub verdict: Verdict,
+    /// One sentence saying what the property means.
+    pub description: String,
+    /// For `always`/`eventually` violations: the counterexample; for `sometimes` that holds:
+    /// the witness path. `null` when there is none.
+    pub counterexample: Option<Vec<Step>>,
+    /// For a lasso (liveness) counterexample: the index in `counterexample` where the cycle
+    /// starts; the cycle runs from there to the last step and back. `null` otherwise.
+    #[serde(default)]
+    pub cycle_start: Option<usize>,
+    /// Why the verdict is `unknown`, or a remark on a verdict (e.g. "holds vacuously").
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The result of one check of one model (or TLA+ spec) for one set of constants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckReport {
+    /// Model name (`inventory`, `inventory-seed`, …) or the spec's module name.
+    pub model: String,
+    /// Which checker ran.
+    pub engine: Engine,
+    /// The constants, by their TLA+ names, as strings (`Users = "3"`, `Deduction = "atomic"`).
+    pub constants: BTreeMap<String, String>,
+    /// Distinct states reached.
+    pub distinct_states: u64,
+    /// States generated (successors computed, duplicates included), as TLC counts them.
+    pub generated_states: u64,
+    /// Length of the longest shortest path from an initial state (TLC's "depth").
+    pub depth: u64,
+    /// Wall time of the whole check, in seconds.
+    pub elapsed_s: f64,
+    /// False when a limit (states, time) stopped the search before it finished.
+    pub complete: bool,
+    /// Each property's result, in the model's order.
+    pub properties: Vec<PropertyReport>,
+    /// The command that reproduces this check.
+    pub command: String,
+}
+
+impl CheckReport {
+    /// Distinct states per second of wall time (0 when no time elapsed).
+    pub fn states_per_second(&self) -> f64 {
+        if self.elapsed_s > 0.0 {
+            self.distinct_states as f64 / self.elapsed_s
+        } else {
+            0.0
+        }
+    }
+
+    /// The CLI exit code this report calls for: 1 a property violated (an `always` or
+    /// `eventually` with a counterexample, or a `sometimes` never reached in a complete
+    /// search), 3 a limit stopped the search, 0 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        if self.properties.iter().any(PropertyReport::is_failure) {
+            1
+        } else if !self.complete || self.properties.iter().any(|p| p.verdict == Verdict::Unknown)
+        {
+            3
+        } else {
+            0
+        }
+    }
+}
+
+impl PropertyReport {
+    /// True when this result means the design is wrong: an invariant or liveness property
+    /// violated, or a `sometimes` property proven unreachable.
+    pub fn is_failure(&self) -> bool {
+        match self.kind {
+            PropertyKind::Always | PropertyKind::Eventually => self.verdict == Verdict::Violated,
+            PropertyKind::Sometimes => self.verdict == Verdict::Violated,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! text exporter (filled in below).
