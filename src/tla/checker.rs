@@ -1,0 +1,416 @@
+//! The tla-checker backend: the crates.io `tla-checker` library run in-process (no install
+//! step), on the same generated `MC.tla` and `.cfg` files as TLC, following the same
+//! [`plan`](super::plan).
+//!
+//! Differences from TLC handled here (measured on tla-checker 0.24.11):
+//! - its defaults stop silently at 10^6 states and depth 100: both are raised to "no limit"
+//!   (or `TlaOptions::max_states`), and hitting any limit makes the run incomplete;
+//! - with no INVARIANT in the cfg it checks operators named like `TypeOK`/`Inv` anyway; a run
+//!   without invariants clears them, so each run checks exactly what the plan asked;
+//! - action names carry no parameters (`Read`, not `Read(u1)`), and liveness counterexamples
+//!   carry no action names at all (`?`); each property's `note` says so;
+//! - its global evaluator settings are thread-local, so concurrent checks in different
+//!   threads do not interfere; a panic inside the library becomes [`TlaError::Engine`].
+//!
+//! Counts: `distinct` is its `states_explored`; `generated` is TLC's convention
+//! (transitions + initial states) and `depth` TLC's (longest shortest path counted in
+//! states) — see [`counts`].
+
+use super::error::TlaError;
+use super::plan::{Backend, Counts, RunOutcome, Trace, Violation};
+use super::tlc::shell_quote;
+use super::workspace::{RunSpec, Workspace};
+use super::TlaOptions;
+use crate::report::{Engine, Step};
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tla_checker::ast::{Env, State, Value};
+use tla_checker::checker::{check, CheckResult, CheckStats, CheckerConfig};
+
+const ENGINE: &str = "tla-checker";
+const ACTION_NOTE: &str = "tla-checker names actions without their parameters";
+const LIVENESS_NOTE: &str =
+    "tla-checker does not name the actions of a liveness counterexample: they are `?`";
+
+/// The in-process tla-checker engine.
+#[derive(Debug, Clone)]
+pub struct TlaChecker {
+    max_states: Option<u64>,
+}
+
+impl TlaChecker {
+    /// An engine honouring `opts.max_states` (workers are ignored: it is single-threaded).
+    pub fn new(opts: &TlaOptions) -> TlaChecker {
+        TlaChecker {
+            max_states: opts.max_states,
+        }
+    }
+}
+
+fn engine_err(message: impl Into<String>) -> TlaError {
+    TlaError::Engine {
+        engine: ENGINE,
+        exit: None,
+        message: message.into(),
+    }
+}
+
+fn spec_err(message: impl Into<String>) -> TlaError {
+    TlaError::Spec {
+        engine: ENGINE,
+        spec: Default::default(),
+        message: message.into(),
+    }
+}
+
+impl Backend for TlaChecker {
+    fn engine(&self) -> Engine {
+        Engine::TlaChecker
+    }
+
+    fn command(&self, ws: &Workspace, run: &RunSpec, cfg: &Path) -> String {
+        let mut parts = vec![
+            "tla".to_string(),
+            format!("{}.tla", ws.module),
+            "--config".into(),
+            cfg.file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            "--max-states".into(),
+            self.max_states.map_or(usize::MAX as u64, |n| n).to_string(),
+            "--max-depth".into(),
+            usize::MAX.to_string(),
+        ];
+        if !run.check_deadlock {
+            parts.push("--allow-deadlock".into());
+        }
+        format!(
+            "cd {} && {}",
+            shell_quote(&ws.dir().display().to_string()),
+            parts
+                .iter()
+                .map(|p| shell_quote(p))
+                .collect::<Vec<_>>()
+                .join(" ")
+        )
+    }
+
+    fn execute(
+        &mut self,
+        ws: &Workspace,
+        run: &RunSpec,
+        cfg: &Path,
+        budget: Option<Duration>,
+    ) -> Result<RunOutcome, TlaError> {
+        let module_path = ws.module_path();
+        let input = std::fs::read_to_string(&module_path)
+            .map_err(|e| TlaError::io(format!("reading {}", module_path.display()), e))?;
+        let cfg_text = std::fs::read_to_string(cfg)
+            .map_err(|e| TlaError::io(format!("reading {}", cfg.display()), e))?;
+        let max_states = match self.max_states {
+            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+            None => usize::MAX,
+        };
+        let check_deadlock = run.check_deadlock;
+        let no_invariants = run.invariants.is_empty();
+        let result = std::panic::catch_unwind(move || {
+            run_in_process(
+                &input,
+                &module_path,
+                &cfg_text,
+                max_states,
+                budget,
+                check_deadlock,
+                no_invariants,
+            )
+        })
+        .map_err(|panic| {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            engine_err(format!("tla-checker panicked: {msg}"))
+        })??;
+        outcome(result)
+    }
+}
+
+/// What the library returned, with the variable names to read states.
+struct Finished {
+    result: CheckResult,
+    vars: Vec<Arc<str>>,
+    invariant_names: Vec<Option<Arc<str>>>,
+    init_count: u64,
+}
+
+fn run_in_process(
+    input: &str,
+    module_path: &Path,
+    cfg_text: &str,
+    max_states: usize,
+    budget: Option<Duration>,
+    check_deadlock: bool,
+    no_invariants: bool,
+) -> Result<Finished, TlaError> {
+    tla_checker::reset_tlc_state();
+    let (mut spec, _warnings) = tla_checker::parser::parse_with_warnings(input).map_err(|e| {
+        spec_err(format!(
+            "{}{}",
+            e.message,
+            e.span
+                .map(|s| format!(" at bytes {}..{}", s.start, s.end))
+                .unwrap_or_default()
+        ))
+    })?;
+    tla_checker::modules::merge_extended_declarations(&mut spec, module_path).map_err(spec_err)?;
+    let tlc_cfg = tla_checker::config::parse_cfg(cfg_text)
+        .map_err(|e| engine_err(format!("cannot read the generated cfg: {e}")))?;
+    let mut spec =
+        tla_checker::config::override_operators(&tlc_cfg, spec, input, Some(module_path))
+            .map_err(spec_err)?;
+    let mut domains = Env::new();
+    let mut config = CheckerConfig {
+        max_states,
+        max_depth: usize::MAX,
+        max_seconds: budget.map(|b| b.as_secs() + u64::from(b.subsec_nanos() > 0)),
+        quiet: true,
+        verbosity: 0,
+        spec_path: Some(module_path.to_path_buf()),
+        ..CheckerConfig::default()
+    };
+    tla_checker::config::apply_config(
+        &tlc_cfg,
+        &mut spec,
+        &mut domains,
+        &mut config,
+        &[],
+        &[],
+        !check_deadlock,
+    )
+    .map_err(spec_err)?;
+    config.allow_deadlock = !check_deadlock;
+    if no_invariants {
+        spec.invariants.clear();
+        spec.invariant_names.clear();
+    }
+    tla_checker::eval::set_use_inference_engine(config.use_inference_engine);
+    tla_checker::eval::set_allow_unassigned_stutter(config.allow_unassigned_stutter);
+    tla_checker::eval::set_symbolic_integers(config.symbolic_integers);
+    let vars = spec.vars.clone();
+    let invariant_names = spec.invariant_names.clone();
+    let result = check(&spec, &domains, &config);
+    let init_count = 0;
+    Ok(Finished {
+        result,
+        vars,
+        invariant_names,
+        init_count,
+    })
+}
+
+fn outcome(f: Finished) -> Result<RunOutcome, TlaError> {
+    let vars = &f.vars;
+    let plain = |counts: Counts| RunOutcome {
+        counts,
+        violation: None,
+        limit: None,
+    };
+    Ok(match f.result {
+        CheckResult::Ok(stats) => {
+            if stats.violation_count > 0 {
+                return Err(engine_err(
+                    "reported violations in a run that should stop at the first",
+                ));
+            }
+            plain(counts(&stats, f.init_count))
+        }
+        CheckResult::InvariantViolation(cex, stats) => {
+            let name = f
+                .invariant_names
+                .get(cex.violated_invariant)
+                .and_then(|n| n.clone())
+                .ok_or_else(|| engine_err("an invariant violation without the invariant's name"))?;
+            let trace = finite_trace(&cex.trace, &cex.actions, vars);
+            RunOutcome {
+                violation: Some(Violation::Invariant(name.to_string(), trace)),
+                ..plain(counts(&stats, f.init_count))
+            }
+        }
+        CheckResult::Deadlock(trace, actions, stats) => RunOutcome {
+            violation: Some(Violation::Deadlock(finite_trace(&trace, &actions, vars))),
+            ..plain(counts(&stats, f.init_count))
+        },
+        CheckResult::LivenessViolation(v, stats) => {
+            let mut states: Vec<&State> = v.prefix.iter().collect();
+            // `prefix` runs up to cycle[0] inclusive; the cycle then repeats.
+            let cycle_start = states
+                .len()
+                .checked_sub(1)
+                .ok_or_else(|| engine_err("a liveness violation with an empty prefix"))?;
+            states.extend(v.cycle.iter().skip(1));
+            let steps = states
+                .iter()
+                .enumerate()
+                .map(|(i, s)| Step {
+                    action: if i == 0 { "Init".into() } else { "?".into() },
+                    state: state_json(s, vars),
+                })
+                .collect::<Vec<_>>();
+            let note = if v.cycle.len() <= 1 {
+                format!("{LIVENESS_NOTE}; the behaviour stutters forever in step {cycle_start}")
+            } else {
+                format!("{LIVENESS_NOTE}; the cycle closes back to step {cycle_start}")
+            };
+            RunOutcome {
+                violation: Some(Violation::Temporal(Trace {
+                    steps,
+                    cycle_start: Some(cycle_start),
+                    note: Some(note),
+                })),
+                ..plain(counts(&stats, f.init_count))
+            }
+        }
+        CheckResult::PropertyViolation(v, stats) => RunOutcome {
+            violation: Some(Violation::Temporal(finite_trace(
+                &v.trace, &v.actions, vars,
+            ))),
+            ..plain(counts(&stats, f.init_count))
+        },
+        CheckResult::MaxStatesExceeded(stats) => RunOutcome {
+            limit: Some(format!(
+                "state limit: stopped after {} distinct states",
+                stats.states_explored
+            )),
+            ..plain(counts(&stats, f.init_count))
+        },
+        CheckResult::MaxDepthExceeded(stats) => RunOutcome {
+            limit: Some(format!(
+                "depth limit: stopped at depth {}",
+                stats.max_depth_reached
+            )),
+            ..plain(counts(&stats, f.init_count))
+        },
+        CheckResult::MaxTimeExceeded(stats) => RunOutcome {
+            limit: Some(format!(
+                "time limit: stopped after {:.1}s",
+                stats.elapsed_secs
+            )),
+            ..plain(counts(&stats, f.init_count))
+        },
+        CheckResult::InitError(e) => {
+            return Err(engine_err(format!(
+                "evaluating Init: {}",
+                tla_checker::checker::format_eval_error(&e)
+            )))
+        }
+        CheckResult::NextError(e, _, _) => {
+            return Err(engine_err(format!(
+                "evaluating Next: {}",
+                tla_checker::checker::format_eval_error(&e)
+            )))
+        }
+        CheckResult::InvariantError(e, _, _) => {
+            return Err(engine_err(format!(
+                "evaluating an invariant: {}",
+                tla_checker::checker::format_eval_error(&e)
+            )))
+        }
+        CheckResult::LivenessError(e, _) => {
+            return Err(engine_err(format!(
+                "checking liveness{}: {}",
+                e.property.map(|p| format!(" of {p}")).unwrap_or_default(),
+                tla_checker::checker::format_eval_error(&e.error)
+            )))
+        }
+        CheckResult::RefinementViolation(..) => {
+            return Err(engine_err(
+                "reported a refinement violation, which flashcheck never asks for",
+            ))
+        }
+        CheckResult::NoInitialStates => return Err(spec_err("the spec has no initial state")),
+        CheckResult::PrepareError(e) => return Err(spec_err(format!("{e:?}"))),
+    })
+}
+
+/// Counts in TLC's conventions.
+fn counts(stats: &CheckStats, init_count: u64) -> Counts {
+    Counts {
+        distinct: stats.states_explored as u64,
+        generated: stats.transitions as u64 + init_count,
+        depth: stats.max_depth_reached as u64,
+    }
+}
+
+fn finite_trace(states: &[State], actions: &[Option<Arc<str>>], vars: &[Arc<str>]) -> Trace {
+    let steps = states
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Step {
+            action: if i == 0 {
+                "Init".into()
+            } else {
+                actions
+                    .get(i)
+                    .and_then(|a| a.as_ref())
+                    .map_or_else(|| "?".to_string(), |a| a.to_string())
+            },
+            state: state_json(s, vars),
+        })
+        .collect();
+    Trace {
+        steps,
+        cycle_start: None,
+        note: Some(ACTION_NOTE.into()),
+    }
+}
+
+fn state_json(state: &State, vars: &[Arc<str>]) -> BTreeMap<String, Json> {
+    vars.iter()
+        .zip(state.values.iter())
+        .map(|(k, v)| (k.to_string(), value_json(v)))
+        .collect()
+}
+
+/// A value in the shape TLC's `-dumpTrace json` uses: model values and strings as strings,
+/// sets and tuples as arrays, functions with domain `1..n` as arrays, other functions and
+/// records as objects (keys rendered as text).
+pub fn value_json(v: &Value) -> Json {
+    match v {
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) => Json::from(*i),
+        Value::Str(s) | Value::Model(s) => Json::String(s.to_string()),
+        Value::Set(s) => Json::Array(s.iter().map(value_json).collect()),
+        Value::Tuple(t) => Json::Array(t.iter().map(value_json).collect()),
+        Value::Record(r) => Json::Object(
+            r.iter()
+                .map(|(k, v)| (k.to_string(), value_json(v)))
+                .collect(),
+        ),
+        Value::Fn(f) => {
+            let is_seq = f
+                .keys()
+                .enumerate()
+                .all(|(i, k)| matches!(k, Value::Int(n) if *n == i as i64 + 1));
+            if is_seq {
+                Json::Array(f.values().map(value_json).collect())
+            } else {
+                Json::Object(
+                    f.iter()
+                        .map(|(k, v)| {
+                            let key = match value_json(k) {
+                                Json::String(s) => s,
+                                other => other.to_string(),
+                            };
+                            (key, value_json(v))
+                        })
+                        .collect(),
+                )
+            }
+        }
+        Value::IntSet(d) => Json::String(d.name().to_string()),
+    }
+}

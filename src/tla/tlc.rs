@@ -1,0 +1,361 @@
+//! The TLC backend: one `java … tlc2.TLC -tool` process per run, its exit code and `-tool`
+//! messages read by [`tool_output`](super::tool_output), counterexamples from
+//! `-dumpTrace json` (needs `CommunityModules.jar` beside `tla2tools.jar`; without it the
+//! trace is read from the `-tool` messages 2217/2218/2122, values kept as TLA+ text, and the
+//! property's `note` says so).
+//!
+//! Exit codes: 0 ok, 11 deadlock, 12 invariant violated, 13 temporal property violated,
+//! 150 parse/semantic error ([`TlaError::Spec`]); anything else is [`TlaError::Engine`].
+//! A timeout kills the process; the run is then incomplete. TLC has no state-limit flag:
+//! the wrapper's `MC_limit == TLCGet("distinct") < N` constraint stops the exploration and a
+//! run whose distinct count reached `N` is reported incomplete (conservatively, even when the
+//! state space has exactly `N` states).
+
+use super::error::TlaError;
+use super::plan::{Backend, Counts, RunOutcome, Trace, Violation};
+use super::tool_output::{self, Stop, ToolOutput};
+use super::trace;
+use super::workspace::{RunSpec, Workspace};
+use super::TlaOptions;
+use crate::report::Engine;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ENGINE: &str = "tlc";
+
+/// The TLC engine.
+#[derive(Debug, Clone)]
+pub struct Tlc {
+    jar: PathBuf,
+    community: Option<PathBuf>,
+    workers: usize,
+    max_states: Option<u64>,
+}
+
+impl Tlc {
+    /// TLC from `jar`, with `CommunityModules.jar` beside it when present.
+    pub fn new(jar: &Path, opts: &TlaOptions) -> Result<Tlc, TlaError> {
+        if !jar.is_file() {
+            return Err(TlaError::JarNotFound {
+                searched: format!("{} (no such file)", jar.display()),
+            });
+        }
+        Ok(Tlc {
+            jar: jar.to_path_buf(),
+            community: super::jar::community_modules(jar),
+            workers: opts.workers,
+            max_states: opts.max_states,
+        })
+    }
+
+    fn classpath(&self) -> String {
+        match &self.community {
+            Some(c) => format!("{}:{}", self.jar.display(), c.display()),
+            None => self.jar.display().to_string(),
+        }
+    }
+
+    /// Arguments after `java`, for the cfg file name `cfg_name` (relative to the workspace).
+    fn args(&self, ws: &Workspace, run: &RunSpec, cfg_name: &str) -> Vec<String> {
+        let mut args = vec![
+            "-XX:+UseParallelGC".to_string(),
+            "-cp".into(),
+            self.classpath(),
+            "tlc2.TLC".into(),
+            "-workers".into(),
+            self.workers.to_string(),
+            "-noGenerateSpecTE".into(),
+            "-cleanup".into(),
+            "-config".into(),
+            cfg_name.to_string(),
+        ];
+        if !run.check_deadlock {
+            args.push("-deadlock".into());
+        }
+        let _ = ws;
+        args
+    }
+}
+
+impl Backend for Tlc {
+    fn engine(&self) -> Engine {
+        Engine::Tlc
+    }
+
+    fn command(&self, ws: &Workspace, run: &RunSpec, cfg: &Path) -> String {
+        let cfg_name = file_name(cfg);
+        let mut parts = vec!["java".to_string()];
+        parts.extend(self.args(ws, run, &cfg_name));
+        parts.push(format!("{}.tla", ws.module));
+        format!(
+            "cd {} && {}",
+            shell_quote(&ws.dir().display().to_string()),
+            parts
+                .iter()
+                .map(|p| shell_quote(p))
+                .collect::<Vec<_>>()
+                .join(" ")
+        )
+    }
+
+    fn execute(
+        &mut self,
+        ws: &Workspace,
+        run: &RunSpec,
+        cfg: &Path,
+        budget: Option<Duration>,
+    ) -> Result<RunOutcome, TlaError> {
+        let cfg_name = file_name(cfg);
+        let stem = cfg_name.trim_end_matches(".cfg").to_string();
+        let metadir = ws.dir().join(format!("{stem}-states"));
+        let dump = self
+            .community
+            .as_ref()
+            .map(|_| ws.dir().join(format!("{stem}-trace.json")));
+        let mut args = self.args(ws, run, &cfg_name);
+        args.push("-metadir".into());
+        args.push(metadir.display().to_string());
+        if let Some(d) = &dump {
+            let _ = std::fs::remove_file(d);
+            args.push("-dumpTrace".into());
+            args.push("json".into());
+            args.push(d.display().to_string());
+        }
+        args.push("-tool".into());
+        args.push(format!("{}.tla", ws.module));
+
+        let started = Instant::now();
+        let (status, stdout, stderr, killed) = run_java(ws.dir(), &args, budget)?;
+        let _ = std::fs::remove_dir_all(&metadir);
+        let elapsed = started.elapsed();
+        let dump_json = match &dump {
+            Some(d) if d.is_file() => {
+                let text = std::fs::read_to_string(d)
+                    .map_err(|e| TlaError::io(format!("reading {}", d.display()), e))?;
+                let _ = std::fs::remove_file(d);
+                Some(serde_json::from_str(&text).map_err(|e| {
+                    TlaError::output("TLC -dumpTrace json", format!("{}: {e}", d.display()))
+                })?)
+            }
+            _ => None,
+        };
+        let mut outcome = interpret(status, killed, &stdout, &stderr, dump_json.as_ref())?;
+        if killed {
+            outcome.limit = Some(format!(
+                "time limit: TLC was stopped after {:.1}s",
+                elapsed.as_secs_f64()
+            ));
+        } else if let Some(n) = self.max_states {
+            if outcome.counts.distinct >= n {
+                outcome.limit = Some(format!("state limit: {n} distinct states reached"));
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+/// Interpret one finished (or killed) TLC run: exit code, `-tool` stdout, stderr, and the
+/// `-dumpTrace json` file if one was written.
+pub fn interpret(
+    exit: Option<i32>,
+    killed: bool,
+    stdout: &str,
+    stderr: &str,
+    dump: Option<&serde_json::Value>,
+) -> Result<RunOutcome, TlaError> {
+    let out = tool_output::parse_messages(stdout, killed)?;
+    if killed {
+        let counts = tool_output::stats(&out, true)?
+            .map(counts)
+            .unwrap_or_default();
+        return Ok(RunOutcome {
+            counts,
+            violation: None,
+            limit: Some("time limit".into()),
+        });
+    }
+    let code = exit.ok_or_else(|| TlaError::Engine {
+        engine: ENGINE,
+        exit: None,
+        message: format!(
+            "TLC was killed by a signal: {}",
+            tool_output::error_text(&out, stderr)
+        ),
+    })?;
+    let expected_stop = match code {
+        0 => None,
+        11 => Some(Stop::Deadlock),
+        12 => Some(Stop::Invariant(String::new())),
+        13 => Some(Stop::Temporal),
+        150 => {
+            return Err(TlaError::Spec {
+                engine: ENGINE,
+                spec: PathBuf::new(),
+                message: tool_output::error_text(&out, stderr),
+            })
+        }
+        other => {
+            return Err(TlaError::Engine {
+                engine: ENGINE,
+                exit: Some(other),
+                message: tool_output::error_text(&out, stderr),
+            })
+        }
+    };
+    let stats = tool_output::stats(&out, false)?.ok_or_else(|| {
+        TlaError::output(
+            "TLC -tool output",
+            format!("exit {code} without statistics (2199)"),
+        )
+    })?;
+    let stop = tool_output::stop(&out)?;
+    let violation = match (expected_stop, stop) {
+        (None, None) => None,
+        (Some(Stop::Deadlock), Some(Stop::Deadlock)) => {
+            Some(Violation::Deadlock(read_trace(&out, dump)?))
+        }
+        (Some(Stop::Invariant(_)), Some(Stop::Invariant(name))) => {
+            Some(Violation::Invariant(name, read_trace(&out, dump)?))
+        }
+        (Some(Stop::Temporal), Some(Stop::Temporal)) => {
+            Some(Violation::Temporal(read_trace(&out, dump)?))
+        }
+        (expected, found) => {
+            return Err(TlaError::output(
+                "TLC -tool output",
+                format!("exit {code} means {expected:?} but the messages say {found:?}"),
+            ))
+        }
+    };
+    Ok(RunOutcome {
+        counts: counts(stats),
+        violation,
+        limit: None,
+    })
+}
+
+fn counts(s: tool_output::Stats) -> Counts {
+    Counts {
+        distinct: s.distinct,
+        generated: s.generated,
+        depth: s.depth,
+    }
+}
+
+/// The counterexample: from the JSON dump when there is one, else from the `-tool` messages.
+fn read_trace(out: &ToolOutput, dump: Option<&serde_json::Value>) -> Result<Trace, TlaError> {
+    if let Some(json) = dump {
+        let t = trace::parse_dump(json)?;
+        let note = loop_note(t.cycle_start, t.steps.len(), t.loop_action.as_deref());
+        return Ok(Trace {
+            steps: t.steps,
+            cycle_start: t.cycle_start,
+            note,
+        });
+    }
+    let t = tool_output::trace(out)?.ok_or_else(|| {
+        TlaError::output("TLC -tool output", "a violation without a trace (2217)")
+    })?;
+    let mut notes = vec![
+        "CommunityModules.jar not found beside tla2tools.jar: trace read from TLC's -tool output, values are TLA+ text".to_string(),
+    ];
+    if let Some(n) = loop_note(t.cycle_start, t.steps.len(), t.loop_action.as_deref()) {
+        notes.push(n);
+    }
+    Ok(Trace {
+        steps: t.steps,
+        cycle_start: t.cycle_start,
+        note: Some(notes.join("; ")),
+    })
+}
+
+/// How a lasso closes, in words.
+fn loop_note(cycle_start: Option<usize>, len: usize, action: Option<&str>) -> Option<String> {
+    let start = cycle_start?;
+    if start + 1 == len {
+        Some(format!("the behaviour stutters forever in step {start}"))
+    } else {
+        Some(format!(
+            "the cycle closes with {} back to step {start}",
+            action.unwrap_or("an unnamed action")
+        ))
+    }
+}
+
+/// Run `java args` in `dir`; returns (exit code, stdout, stderr, killed by the budget).
+fn run_java(
+    dir: &Path,
+    args: &[String],
+    budget: Option<Duration>,
+) -> Result<(Option<i32>, String, String, bool), TlaError> {
+    let mut child = Command::new("java")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| TlaError::io("starting java (is a JDK 11+ on PATH?)", e))?;
+    let mut out_pipe = child.stdout.take().expect("stdout is piped");
+    let mut err_pipe = child.stderr.take().expect("stderr is piped");
+    let out_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        out_pipe.read_to_string(&mut s).map(|_| s)
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        err_pipe.read_to_string(&mut s).map(|_| s)
+    });
+    let deadline = budget.map(|b| Instant::now() + b);
+    let mut killed = false;
+    let status = loop {
+        match child
+            .try_wait()
+            .map_err(|e| TlaError::io("waiting for TLC", e))?
+        {
+            Some(status) => break status,
+            None => {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    let _ = child.kill();
+                    killed = true;
+                    break child
+                        .wait()
+                        .map_err(|e| TlaError::io("waiting for TLC", e))?;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    };
+    let join = |h: std::thread::JoinHandle<std::io::Result<String>>, what: &str| {
+        h.join()
+            .map_err(|_| TlaError::Engine {
+                engine: ENGINE,
+                exit: None,
+                message: format!("the thread reading TLC's {what} panicked"),
+            })?
+            .map_err(|e| TlaError::io(format!("reading TLC's {what}"), e))
+    };
+    let stdout = join(out_reader, "stdout")?;
+    let stderr = join(err_reader, "stderr")?;
+    Ok((status.code(), stdout, stderr, killed))
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Quote for a POSIX shell when needed.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=+@,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
