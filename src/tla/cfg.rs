@@ -334,15 +334,18 @@ fn constants(body: &str, first_line: usize, cfg: &mut Cfg) -> Result<(), (usize,
     Ok(())
 }
 
-/// Split into (keyword, line of keyword, body) by depth-0 keywords.
-fn split_sections(text: &str) -> Result<Vec<(String, usize, String)>, (usize, String)> {
-    let mut sections: Vec<(String, usize, String)> = Vec::new();
+/// A cfg section: keyword, line of the keyword, body text.
+type Section = (String, usize, String);
+
+/// Split into sections by keywords.
+fn split_sections(text: &str) -> Result<Vec<Section>, (usize, String)> {
+    let mut sections: Vec<Section> = Vec::new();
     let mut line = 1;
     let mut word = String::new();
     let mut pending = String::new();
     let flush_word = |word: &mut String,
                       pending: &mut String,
-                      sections: &mut Vec<(String, usize, String)>,
+                      sections: &mut Vec<Section>,
                       line: usize|
      -> Result<(), (usize, String)> {
         if word.is_empty() {
