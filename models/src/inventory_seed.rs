@@ -227,7 +227,8 @@ impl Spec for Double11Seed {
         vec![
             Liveness {
                 name: "LivenessProperty",
-                description: "<>(\\A o \\in orders: o.status = \"completed\" \\/ o.status = \"failed\")",
+                description:
+                    "<>(\\A o \\in orders: o.status = \"completed\" \\/ o.status = \"failed\")",
                 instances: 1,
                 trigger: None,
                 goal: |_, s, _| {
