@@ -5,5 +5,8 @@
 //! results.
 #![warn(missing_debug_implementations, rust_2018_idioms)]
 
+pub mod catalog;
+pub mod check;
+pub mod cli;
 pub mod report;
 pub mod tla;

@@ -94,7 +94,9 @@ pub struct PropertyReport {
     /// the witness path. `null` when there is none.
     pub counterexample: Option<Vec<Step>>,
     /// For a lasso (liveness) counterexample: the index in `counterexample` where the cycle
-    /// starts; the cycle runs from there to the last step and back. `null` otherwise.
+    /// starts. The last step leads back to the state at this index (its action is the step
+    /// that closes the cycle, or `(stuttering)` when the behaviour stays in that state
+    /// forever); the behaviour repeats the cycle forever. `null` otherwise.
     #[serde(default)]
     pub cycle_start: Option<usize>,
     /// Why the verdict is `unknown`, or a remark on a verdict (e.g. "holds vacuously").
@@ -143,7 +145,11 @@ impl CheckReport {
     pub fn exit_code(&self) -> i32 {
         if self.properties.iter().any(PropertyReport::is_failure) {
             1
-        } else if !self.complete || self.properties.iter().any(|p| p.verdict == Verdict::Unknown)
+        } else if !self.complete
+            || self
+                .properties
+                .iter()
+                .any(|p| p.verdict == Verdict::Unknown)
         {
             3
         } else {
@@ -156,9 +162,6 @@ impl PropertyReport {
     /// True when this result means the design is wrong: an invariant or liveness property
     /// violated, or a `sometimes` property proven unreachable.
     pub fn is_failure(&self) -> bool {
-        match self.kind {
-            PropertyKind::Always | PropertyKind::Eventually => self.verdict == Verdict::Violated,
-            PropertyKind::Sometimes => self.verdict == Verdict::Violated,
-        }
+        self.verdict == Verdict::Violated
     }
 }

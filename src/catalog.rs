@@ -1,0 +1,235 @@
+//! The models flashcheck knows by name: how to build each Rust port from `-c NAME=VALUE`
+//! constants, its defaults, and its TLA+ twin (embedded, so the binary works anywhere).
+
+use crate::check::{self, CheckOptions};
+use crate::report::{CheckReport, PropertyKind};
+use flashcheck_models::inventory::{Deduction, Inventory};
+use flashcheck_models::inventory_seed::Double11Seed;
+use flashcheck_models::Spec;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A model flashcheck can check by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelName {
+    /// The seed's PlusCal algorithm of section 3.2, as written.
+    #[value(name = "inventory-seed")]
+    InventorySeed,
+    /// Stock at service granularity: reserve, pay, time out, reject.
+    Inventory,
+}
+
+impl ModelName {
+    /// Every model, in report order.
+    pub const ALL: [ModelName; 2] = [ModelName::InventorySeed, ModelName::Inventory];
+
+    /// The model's name on the command line and in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelName::InventorySeed => "inventory-seed",
+            ModelName::Inventory => "inventory",
+        }
+    }
+
+    /// The built-in constants used when none are given.
+    pub fn defaults(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            ModelName::InventorySeed => &[("Users", "3"), ("Stock", "2")],
+            ModelName::Inventory => &[("Users", "3"), ("Stock", "2"), ("Deduction", "atomic")],
+        }
+    }
+
+    /// The TLA+ twin: module name and source text.
+    pub fn tla_module(self) -> (&'static str, &'static str) {
+        match self {
+            ModelName::InventorySeed => ("Double11Seed", include_str!("../tla/Double11Seed.tla")),
+            ModelName::Inventory => ("Inventory", include_str!("../tla/Inventory.tla")),
+        }
+    }
+
+    /// Constants the TLA+ twin needs as model values (PlusCal's `defaultInitValue`).
+    pub fn tla_model_values(self) -> &'static [&'static str] {
+        match self {
+            ModelName::InventorySeed => &["defaultInitValue"],
+            ModelName::Inventory => &[],
+        }
+    }
+}
+
+/// Bad `-c NAME=VALUE` constants.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConstantError {
+    /// Not of the form NAME=VALUE.
+    #[error("constant '{0}' is not of the form NAME=VALUE")]
+    Malformed(String),
+    /// A name the model does not have.
+    #[error("model {model} has no constant '{name}' (it has: {known})")]
+    Unknown {
+        /// The model.
+        model: &'static str,
+        /// The name given.
+        name: String,
+        /// The names it has.
+        known: String,
+    },
+    /// A value that does not parse or is out of range.
+    #[error("constant {name} = '{value}': {reason}")]
+    BadValue {
+        /// The constant.
+        name: String,
+        /// The value given.
+        value: String,
+        /// Why it was refused.
+        reason: String,
+    },
+}
+
+/// Constants after defaults: name → value as given (`3`, `atomic`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Constants {
+    model: ModelName,
+    values: BTreeMap<String, String>,
+}
+
+impl Constants {
+    /// The model's defaults overridden by `assignments` (`NAME=VALUE`).
+    pub fn parse(model: ModelName, assignments: &[String]) -> Result<Self, ConstantError> {
+        let mut values: BTreeMap<String, String> = model
+            .defaults()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        for assignment in assignments {
+            let (name, value) = assignment
+                .split_once('=')
+                .ok_or_else(|| ConstantError::Malformed(assignment.clone()))?;
+            let name = name.trim();
+            if !values.contains_key(name) {
+                return Err(ConstantError::Unknown {
+                    model: model.as_str(),
+                    name: name.to_string(),
+                    known: values.keys().cloned().collect::<Vec<_>>().join(", "),
+                });
+            }
+            values.insert(name.to_string(), value.trim().to_string());
+        }
+        Ok(Constants { model, values })
+    }
+
+    fn number(&self, name: &str) -> Result<u64, ConstantError> {
+        let value = &self.values[name];
+        value.parse::<u64>().map_err(|_| ConstantError::BadValue {
+            name: name.to_string(),
+            value: value.clone(),
+            reason: "not a non-negative whole number".to_string(),
+        })
+    }
+
+    fn deduction(&self) -> Result<Deduction, ConstantError> {
+        let value = &self.values["Deduction"];
+        Deduction::from_tla_name(value).ok_or_else(|| ConstantError::BadValue {
+            name: "Deduction".to_string(),
+            value: value.clone(),
+            reason: "expected atomic or read_then_write".to_string(),
+        })
+    }
+
+    /// The constants as `-c` arguments, for reproduction commands.
+    pub fn as_args(&self) -> String {
+        self.values
+            .iter()
+            .map(|(k, v)| format!("-c {k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn model_error(e: flashcheck_models::inventory::ConstantError) -> ConstantError {
+    ConstantError::BadValue {
+        name: e.constant.to_string(),
+        value: String::new(),
+        reason: e.reason,
+    }
+}
+
+/// A port's properties as the TLA+ driver needs them: name, kind, description.
+pub type PropertyList = Vec<(String, PropertyKind, String)>;
+
+fn property_list<M: Spec>(model: &M) -> PropertyList {
+    let mut list: PropertyList = model
+        .properties()
+        .iter()
+        .filter_map(|p| {
+            let kind = match p.expectation {
+                stateright::Expectation::Always => PropertyKind::Always,
+                stateright::Expectation::Sometimes => PropertyKind::Sometimes,
+                stateright::Expectation::Eventually => return None,
+            };
+            Some((p.name.to_string(), kind, model.describe(p.name).to_string()))
+        })
+        .collect();
+    list.extend(model.liveness().iter().map(|l| {
+        (
+            l.name.to_string(),
+            PropertyKind::Eventually,
+            l.description.to_string(),
+        )
+    }));
+    list
+}
+
+/// A built Rust port, ready to check.
+#[derive(Debug, Clone)]
+pub enum Port {
+    /// `inventory-seed`.
+    InventorySeed(Double11Seed),
+    /// `inventory`.
+    Inventory(Inventory),
+}
+
+impl Port {
+    /// Builds the port of `constants.model`.
+    pub fn build(constants: &Constants) -> Result<Port, ConstantError> {
+        let users = constants.number("Users")?;
+        let stock = constants.number("Stock")?;
+        Ok(match constants.model {
+            ModelName::InventorySeed => {
+                Port::InventorySeed(Double11Seed::new(users, stock).map_err(model_error)?)
+            }
+            ModelName::Inventory => Port::Inventory(
+                Inventory::new(users, stock, constants.deduction()?).map_err(model_error)?,
+            ),
+        })
+    }
+
+    /// Checks the port.
+    pub fn check(&self, name: &str, command: String, options: &CheckOptions) -> CheckReport {
+        match self {
+            Port::InventorySeed(m) => check::check(m.clone(), name, command, options),
+            Port::Inventory(m) => check::check(m.clone(), name, command, options),
+        }
+    }
+
+    /// The properties, in report order, for the TLA+ twin.
+    pub fn properties(&self) -> PropertyList {
+        match self {
+            Port::InventorySeed(m) => property_list(m),
+            Port::Inventory(m) => property_list(m),
+        }
+    }
+
+    /// The constants as TLA+ text (`Deduction = "atomic"`).
+    pub fn tla_constants(&self) -> BTreeMap<String, String> {
+        let pairs = match self {
+            Port::InventorySeed(m) => m.constants(),
+            Port::Inventory(m) => m.constants(),
+        };
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+}
+
+impl fmt::Display for ModelName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,318 @@
+//! Liveness under weak fairness, decided on the explored state graph.
+//!
+//! A property `\A i : <>goal(i)` (or `trigger(i) ~> goal(i)`) is violated exactly when some
+//! fair behaviour stays in `~goal(i)` forever after its start. Such a behaviour ends in a
+//! strongly connected component C of the `~goal` subgraph (reachable from a start state
+//! within `~goal`) that a fair path can stay in. Under weak fairness the best such path visits
+//! every state and edge of C infinitely often, so C is fair iff every fairness group that is
+//! enabled at *every* state of C is taken on some edge inside C. A state with no fair action
+//! enabled (a deadlock, or intended termination) stutters forever, as in TLC: a one-state C
+//! with no internal edge is fair iff no group is enabled there.
+//!
+//! On an incomplete graph, unexpanded frontier states are left out: a fair cycle among
+//! expanded states is still a real counterexample, but "holds" needs the whole graph.
+
+use super::explore::{StateGraph, StateId, UNFAIR};
+use flashcheck_models::{Liveness, Spec};
+use petgraph::visit::{GraphBase, IntoNeighbors, IntoNodeIdentifiers, NodeIndexable};
+use std::collections::VecDeque;
+use std::hash::Hash;
+
+/// A lasso: `path[..]` is followed by a step from its last state back to `path[cycle_start]`
+/// (the same state when the behaviour stutters there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lasso {
+    /// States from an initial state; the last one steps back to `path[cycle_start]`.
+    pub path: Vec<StateId>,
+    /// Where the cycle starts.
+    pub cycle_start: usize,
+    /// The property instance violated (e.g. the 0-based user).
+    pub instance: usize,
+}
+
+/// The result for one liveness property.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LivenessVerdict {
+    /// No fair counterexample in the complete graph.
+    Holds {
+        /// True when every instance's goal holds in every initial state (`<>P` with P
+        /// initially true): the property asserts nothing.
+        vacuous: bool,
+    },
+    /// A fair behaviour never reaches the goal.
+    Violated(Lasso),
+    /// The graph is incomplete and no counterexample was found in its explored part.
+    Unknown,
+}
+
+/// The `~goal` subgraph restricted to expanded states, as petgraph sees it.
+struct Masked<'a, M: Spec> {
+    graph: &'a StateGraph<M>,
+    inside: &'a [bool],
+}
+
+impl<M: Spec> GraphBase for Masked<'_, M> {
+    type NodeId = StateId;
+    type EdgeId = (StateId, StateId);
+}
+
+impl<'a, M: Spec> IntoNeighbors for &'a Masked<'a, M>
+where
+    M::State: Clone + Eq + Hash,
+    M::Action: Clone,
+{
+    type Neighbors = Box<dyn Iterator<Item = StateId> + 'a>;
+    fn neighbors(self, n: StateId) -> Self::Neighbors {
+        let inside = self.inside;
+        Box::new(
+            self.graph
+                .successors(n)
+                .iter()
+                .map(|e| e.target)
+                .filter(move |&t| inside[t as usize]),
+        )
+    }
+}
+
+impl<'a, M: Spec> IntoNodeIdentifiers for &'a Masked<'a, M>
+where
+    M::State: Clone + Eq + Hash,
+    M::Action: Clone,
+{
+    type NodeIdentifiers = Box<dyn Iterator<Item = StateId> + 'a>;
+    fn node_identifiers(self) -> Self::NodeIdentifiers {
+        let inside = self.inside;
+        Box::new((0..inside.len() as StateId).filter(move |&n| inside[n as usize]))
+    }
+}
+
+impl<M: Spec> NodeIndexable for &Masked<'_, M> {
+    fn node_bound(&self) -> usize {
+        self.inside.len()
+    }
+    fn to_index(&self, n: StateId) -> usize {
+        n as usize
+    }
+    fn from_index(&self, i: usize) -> StateId {
+        i as StateId
+    }
+}
+
+fn group_bit(group: u16) -> u64 {
+    if group == UNFAIR {
+        0
+    } else {
+        1u64 << (group % 64)
+    }
+}
+
+/// Checks `property` on `graph`, which must have been explored with edges.
+pub fn check<M: Spec>(model: &M, graph: &StateGraph<M>, property: &Liveness<M>) -> LivenessVerdict
+where
+    M::State: Clone + Eq + Hash,
+    M::Action: Clone,
+{
+    let expanded = graph.offsets.len().saturating_sub(1);
+    let enabled: Vec<u64> = (0..expanded as StateId)
+        .map(|s| {
+            graph
+                .successors(s)
+                .iter()
+                .fold(0, |m, e| m | group_bit(e.group))
+        })
+        .collect();
+    let mut vacuous = property.trigger.is_none();
+    for instance in 0..property.instances {
+        let goal: Vec<bool> = graph
+            .states
+            .iter()
+            .map(|s| (property.goal)(model, s, instance))
+            .collect();
+        let starts: Vec<StateId> = match property.trigger {
+            None => (0..graph.init_count as StateId)
+                .filter(|&s| !goal[s as usize])
+                .collect(),
+            Some(trigger) => (0..graph.states.len() as StateId)
+                .filter(|&s| {
+                    !goal[s as usize] && trigger(model, &graph.states[s as usize], instance)
+                })
+                .collect(),
+        };
+        if !starts.is_empty() {
+            vacuous = false;
+        }
+        if let Some(lasso) = find_fair_scc(graph, &enabled, expanded, &goal, &starts, instance) {
+            return LivenessVerdict::Violated(lasso);
+        }
+    }
+    if !graph.complete {
+        LivenessVerdict::Unknown
+    } else {
+        LivenessVerdict::Holds { vacuous }
+    }
+}
+
+/// BFS from `starts` inside `~goal`; the first fair SCC reached, as a lasso.
+fn find_fair_scc<M: Spec>(
+    graph: &StateGraph<M>,
+    enabled: &[u64],
+    expanded: usize,
+    goal: &[bool],
+    starts: &[StateId],
+    instance: usize,
+) -> Option<Lasso>
+where
+    M::State: Clone + Eq + Hash,
+    M::Action: Clone,
+{
+    let n = graph.states.len();
+    // Reachable part of ~goal, with BFS parents rooted at the start states.
+    let mut inside = vec![false; n];
+    let mut parent = vec![u32::MAX; n];
+    let mut order = Vec::new();
+    let mut queue: VecDeque<StateId> = VecDeque::new();
+    for &s in starts {
+        if (s as usize) < expanded && !inside[s as usize] {
+            inside[s as usize] = true;
+            queue.push_back(s);
+        }
+    }
+    while let Some(s) = queue.pop_front() {
+        order.push(s);
+        for e in graph.successors(s) {
+            let t = e.target as usize;
+            if !goal[t] && !inside[t] && t < expanded {
+                inside[t] = true;
+                parent[t] = s;
+                queue.push_back(e.target);
+            }
+        }
+    }
+    let mut rank = vec![u32::MAX; n];
+    for (i, &s) in order.iter().enumerate() {
+        rank[s as usize] = i as u32;
+    }
+    let masked = Masked {
+        graph,
+        inside: &inside,
+    };
+    let mut best: Option<(u32, Vec<StateId>, Vec<(StateId, StateId, u16)>)> = None;
+    let mut member = vec![false; n];
+    for scc in petgraph::algo::tarjan_scc(&masked) {
+        for &s in &scc {
+            member[s as usize] = true;
+        }
+        let always_enabled = scc.iter().fold(u64::MAX, |m, &s| m & enabled[s as usize]);
+        let mut taken = 0u64;
+        let mut witnesses: Vec<(StateId, StateId, u16)> = Vec::new();
+        for &s in &scc {
+            for e in graph.successors(s) {
+                if member[e.target as usize] && e.target != s {
+                    let bit = group_bit(e.group);
+                    if bit & always_enabled & !taken != 0 {
+                        witnesses.push((s, e.target, e.group));
+                    }
+                    taken |= bit;
+                }
+            }
+        }
+        for &s in &scc {
+            member[s as usize] = false;
+        }
+        if always_enabled & !taken != 0 {
+            continue;
+        }
+        let entry_rank = scc
+            .iter()
+            .map(|&s| rank[s as usize])
+            .min()
+            .unwrap_or(u32::MAX);
+        if best.as_ref().is_none_or(|(r, _, _)| entry_rank < *r) {
+            best = Some((entry_rank, scc, witnesses));
+        }
+    }
+    let (entry_rank, scc, witnesses) = best?;
+    let entry = order[entry_rank as usize];
+    // Prefix: initial state → start state (full graph), then start → entry inside ~goal.
+    let mut inner = vec![entry];
+    let mut at = entry;
+    while parent[at as usize] != u32::MAX {
+        at = parent[at as usize];
+        inner.push(at);
+    }
+    inner.reverse();
+    let mut path = graph.path_to(inner[0]);
+    path.extend_from_slice(&inner[1..]);
+    let cycle_start = path.len() - 1;
+    // Cycle: through one witness edge per group that must be taken, back to the entry.
+    let mut in_scc = vec![false; n];
+    for &s in &scc {
+        in_scc[s as usize] = true;
+    }
+    let mut cur = entry;
+    for (from, to, _) in &witnesses {
+        path.extend(path_within(graph, &in_scc, cur, *from).into_iter().skip(1));
+        path.push(*to);
+        cur = *to;
+    }
+    if scc.len() > 1 && cur == entry && witnesses.is_empty() {
+        let next = graph
+            .successors(entry)
+            .iter()
+            .find(|e| in_scc[e.target as usize] && e.target != entry)
+            .map(|e| e.target)?;
+        path.push(next);
+        cur = next;
+    }
+    if cur == entry && path.len() - 1 > cycle_start {
+        // The last witness edge already closes the cycle.
+        path.pop();
+    } else if cur != entry {
+        let back = path_within(graph, &in_scc, cur, entry);
+        // The final step back to the entry is implied by the lasso.
+        path.extend(back.iter().skip(1).take(back.len().saturating_sub(2)));
+    }
+    Some(Lasso {
+        path,
+        cycle_start,
+        instance,
+    })
+}
+
+/// Shortest path from `from` to `to` using only states marked in `allowed`.
+fn path_within<M: Spec>(
+    graph: &StateGraph<M>,
+    allowed: &[bool],
+    from: StateId,
+    to: StateId,
+) -> Vec<StateId>
+where
+    M::State: Clone + Eq + Hash,
+    M::Action: Clone,
+{
+    if from == to {
+        return vec![from];
+    }
+    let mut prev: std::collections::HashMap<StateId, StateId> = Default::default();
+    let mut queue = VecDeque::from([from]);
+    prev.insert(from, from);
+    while let Some(s) = queue.pop_front() {
+        for e in graph.successors(s) {
+            if allowed[e.target as usize] && !prev.contains_key(&e.target) {
+                prev.insert(e.target, s);
+                if e.target == to {
+                    let mut path = vec![to];
+                    let mut at = to;
+                    while at != from {
+                        at = prev[&at];
+                        path.push(at);
+                    }
+                    path.reverse();
+                    return path;
+                }
+                queue.push_back(e.target);
+            }
+        }
+    }
+    vec![from, to]
+}

@@ -1,0 +1,152 @@
+//! Command-line arguments: definitions only. `src/main.rs` dispatches them.
+
+use crate::catalog::ModelName;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// flashcheck: verify the Double 11 flash-sale design before the midnight spike.
+#[derive(Debug, Parser)]
+#[command(name = "flashcheck", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a Rust port with stateright (safety, reachability, liveness under fairness).
+    Check(CheckArgs),
+    /// Check a TLA+ twin (or any spec) with TLC or tla-checker.
+    Tla(TlaArgs),
+    /// Check a Rust port and its TLA+ twin; fail unless state counts and verdicts agree.
+    Cross(CrossArgs),
+    /// Run every check on the built-in Double 11 scenario and write reports/.
+    Audit(AuditArgs),
+    /// Measure checking speed and memory (writes a Markdown table).
+    Bench(BenchArgs),
+}
+
+/// A model and its constants.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// The model.
+    pub model: ModelName,
+    /// A constant, NAME=VALUE (repeatable); unset ones take the built-in defaults.
+    #[arg(short = 'c', long = "constant", value_name = "NAME=VALUE")]
+    pub constants: Vec<String>,
+}
+
+/// Output format flags.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Print one JSON object (the stable schema in the README).
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// Print Markdown.
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+/// `flashcheck check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Stop after this many distinct states (exit 3, partial results).
+    #[arg(long, value_name = "N")]
+    pub max_states: Option<u64>,
+    /// Stop after this many seconds (exit 3, partial results).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// stateright worker threads.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub threads: usize,
+    /// Skip the liveness pass (it keeps the whole state graph in memory); liveness
+    /// properties are then reported `unknown`.
+    #[arg(long)]
+    pub safety_only: bool,
+}
+
+/// Where the TLA+ engine comes from.
+#[derive(Debug, Args)]
+pub struct EngineArgs {
+    /// tlc (the engine of record) or tla-checker; default: TLC when a jar is found, else
+    /// tla-checker.
+    #[arg(long, value_name = "ENGINE")]
+    pub engine: Option<String>,
+    /// tla2tools.jar (else $TLA2TOOLS_JAR, else ~/.cache/flashcheck/tla2tools.jar).
+    #[arg(long, value_name = "PATH")]
+    pub tla2tools: Option<PathBuf>,
+    /// TLC worker threads.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub workers: usize,
+}
+
+/// `flashcheck tla`.
+#[derive(Debug, Args)]
+pub struct TlaArgs {
+    /// A built-in model's TLA+ twin.
+    #[arg(required_unless_present = "spec")]
+    pub model: Option<ModelName>,
+    /// A constant of the built-in model, NAME=VALUE.
+    #[arg(short = 'c', long = "constant", value_name = "NAME=VALUE")]
+    pub constants: Vec<String>,
+    /// Any TLA+ spec instead of a built-in model.
+    #[arg(long, value_name = "FILE.tla", conflicts_with = "model")]
+    pub spec: Option<PathBuf>,
+    /// The spec's .cfg (default: FILE.cfg beside the spec).
+    #[arg(long, value_name = "FILE.cfg", requires = "spec")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Keep TLC's generated files here (so the printed TLC command reproduces the run).
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+}
+
+/// `flashcheck cross`.
+#[derive(Debug, Args)]
+pub struct CrossArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Print one JSON object with both reports and the comparison.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `flashcheck audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Where to write the reports.
+    #[arg(long, default_value = "reports", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Small configurations only.
+    #[arg(long)]
+    pub quick: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+/// `flashcheck bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Where to write the Markdown table.
+    #[arg(long, default_value = "reports/bench.md", value_name = "FILE")]
+    pub out: PathBuf,
+    /// Also run TLC side by side (needs tla2tools.jar).
+    #[arg(long)]
+    pub tlc: bool,
+    /// Include the ~10^7-state configuration.
+    #[arg(long)]
+    pub large: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
