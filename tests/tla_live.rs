@@ -475,3 +475,62 @@ mod checker {
         assert_eq!(r.properties[0].verdict, Verdict::Unknown);
     }
 }
+
+// ---- the lead's Inventory twin: both engines must agree ----
+
+fn inventory_job(deduction: &str) -> TlaJob {
+    use PropertyKind::*;
+    TlaJob {
+        model: format!("inventory-{deduction}"),
+        spec: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tla/Inventory.tla"),
+        constants: [
+            ("Users", "3".to_string()),
+            ("Stock", "2".into()),
+            ("Deduction", format!("\"{deduction}\"")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect(),
+        model_values: Vec::new(),
+        specification: "Spec".into(),
+        properties: vec![
+            prop("deadlock_free", Always),
+            prop("no_oversell", Always),
+            prop("conservation", Always),
+            prop("no_false_soldout", Always),
+            prop("sold_out_reachable", Sometimes),
+            prop("settles", Eventually),
+        ],
+        constraint: None,
+    }
+}
+
+#[cfg(feature = "tla-checker")]
+#[test]
+fn inventory_engines_agree() {
+    for deduction in ["atomic", "read_then_write"] {
+        let j = inventory_job(deduction);
+        let c = tla::run(&j, &TlaEngine::TlaChecker, &opts()).unwrap();
+        assert!(c.complete);
+        let oversell = c
+            .properties
+            .iter()
+            .find(|p| p.name == "no_oversell")
+            .unwrap()
+            .verdict;
+        let expected = if deduction == "atomic" {
+            Verdict::Holds
+        } else {
+            Verdict::Violated
+        };
+        assert_eq!(oversell, expected, "{deduction}");
+        let Some(engine) = tlc() else { continue };
+        let t = tla::run(&j, &engine, &opts()).unwrap();
+        assert_eq!(
+            (t.distinct_states, t.depth),
+            (c.distinct_states, c.depth),
+            "{deduction}"
+        );
+        assert_eq!(verdicts(&t), verdicts(&c), "{deduction}");
+    }
+}
