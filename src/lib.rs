@@ -5,4 +5,7 @@
 //! results.
 #![warn(missing_debug_implementations, rust_2018_idioms)]
 
+pub mod exec;
+pub mod reference;
 pub mod report;
+pub mod specs;
