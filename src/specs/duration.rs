@@ -22,9 +22,9 @@ pub fn parse_duration_ms(text: &str) -> Option<u64> {
 
 /// Renders milliseconds in the largest unit that represents them exactly.
 pub fn format_duration_ms(ms: u64) -> String {
-    if ms != 0 && ms % 60_000 == 0 {
+    if ms != 0 && ms.checked_rem(60_000) == Some(0) {
         format!("{}m", ms / 60_000)
-    } else if ms != 0 && ms % 1_000 == 0 {
+    } else if ms != 0 && ms.checked_rem(1_000) == Some(0) {
         format!("{}s", ms / 1_000)
     } else {
         format!("{ms}ms")
