@@ -112,7 +112,7 @@ fn hammer<S: StockStore + 'static>(
                     service
                         .invoke_from(thread as usize, InventoryOp::Reserve { user })
                         .unwrap();
-                    if user % 3 == 0 {
+                    if user % 3 == 1 {
                         let _ = service.invoke(InventoryOp::Pay { user });
                     }
                 }
