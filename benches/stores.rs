@@ -22,7 +22,7 @@ use flashcheck::reference::inventory::{
 };
 
 const BATCH: u64 = 10_000;
-const RUNS: usize = 3;
+const RUNS: usize = 5;
 
 /// The baseline: one counter behind a mutex.
 #[derive(Debug)]
@@ -168,7 +168,7 @@ fn median_rate(store: StoreKind, exec: ExecKind, threads: usize, reservations: u
 
 fn main() {
     let quick = std::env::args().any(|arg| arg == "--quick");
-    let reservations: u64 = if quick { 200_000 } else { 4_000_000 };
+    let reservations: u64 = if quick { 200_000 } else { 10_000_000 };
     let cores = Topology::detect().expect("topology").allowed_cpus.len();
     let configs: Vec<(ExecKind, usize)> = [
         (ExecKind::Inline, 1),
@@ -181,6 +181,14 @@ fn main() {
     .filter(|(_, threads)| *threads <= cores)
     .collect();
     let started = Instant::now();
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "load average at start: {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     println!("{reservations} reservations per cell in tasks of {BATCH}; median of {RUNS} runs after a warm-up; {cores} usable CPUs");
     println!();
     println!("| executor | threads | Mutex<u64> (M res/s) | atomic (M res/s) | sharded (M res/s) | atomic / mutex | sharded / mutex |");
