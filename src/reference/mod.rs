@@ -9,9 +9,11 @@
 //! This module never imports the model crate; it is an independent statement of behaviour.
 
 pub mod breaker;
+pub mod component;
 pub mod inventory;
 pub mod mutation;
 pub mod saga;
 pub mod token_bucket;
 
+pub use component::Component;
 pub use mutation::Mutation;
