@@ -102,8 +102,10 @@ fn one_run(
             StoreKind::Mutex => Arc::new(MutexStore(Mutex::new(u64::from(stock)))),
             StoreKind::Atomic => Arc::new(AtomicStore::new(stock)),
             StoreKind::Sharded => match shards {
-                Some(shards) => Arc::new(ShardedStore::from_shards(shards)),
-                None => Arc::new(ShardedStore::new(stock, threads)),
+                Some(shards) => {
+                    Arc::new(ShardedStore::from_shards(shards).expect("one shard per worker"))
+                }
+                None => Arc::new(ShardedStore::new(stock, threads).expect("threads >= 1")),
             },
         }
     };

@@ -153,7 +153,7 @@ fn pinned_workers_sell_from_their_own_shards() {
     .unwrap();
     let service = Arc::new(InventoryService::new(
         stock,
-        ShardedStore::from_shards(shards),
+        ShardedStore::from_shards(shards).unwrap(),
     ));
     let sold = Arc::new(AtomicUsize::new(0));
     for batch in 0..30u64 {

@@ -19,7 +19,7 @@ fn replay<C: Component>(component: &C, ops: Vec<C::Op>) -> Vec<(C::Ret, C::Snaps
 #[test]
 fn inventory_replays() {
     let steps = replay(
-        &InventoryService::sharded(1, 2),
+        &InventoryService::sharded(1, 2).unwrap(),
         vec![
             InventoryOp::Reserve { user: 1 },
             InventoryOp::Reserve { user: 2 },

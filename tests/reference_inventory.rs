@@ -88,7 +88,7 @@ fn atomic_store_sequential_story() {
 
 #[test]
 fn sharded_store_sequential_story() {
-    sequential_story(InventoryService::sharded(2, 4));
+    sequential_story(InventoryService::sharded(2, 4).unwrap());
 }
 
 /// `threads` buyers' threads, each reserving for its own users; with no releases, anyone
@@ -143,13 +143,13 @@ fn atomic_store_never_oversells_under_contention() {
 #[test]
 fn sharded_store_never_oversells_nor_rejects_early() {
     // Thread 0 buys far more than its shard holds: it must steal from the others.
-    hammer(InventoryService::sharded(1_000, 4), 1_000, 4, 600);
-    hammer(InventoryService::sharded(7, 2), 7, 2, 3);
+    hammer(InventoryService::sharded(1_000, 4).unwrap(), 1_000, 4, 600);
+    hammer(InventoryService::sharded(7, 2).unwrap(), 7, 2, 3);
 }
 
 #[test]
 fn concurrent_releases_and_reserves_conserve_stock() {
-    let service = Arc::new(InventoryService::sharded(10, 2));
+    let service = Arc::new(InventoryService::sharded(10, 2).unwrap());
     let handles: Vec<_> = (0..2u64)
         .map(|thread| {
             let service = Arc::clone(&service);
@@ -215,7 +215,7 @@ fn mutation_check_then_decrement_oversells() {
 fn mutation_shard_without_stealing_rejects_while_stock_remains() {
     let service = InventoryService::new(
         1,
-        ShardedStore::with_mutation(1, 2, Some(Mutation::ShardRejectsWithoutStealing)),
+        ShardedStore::with_mutation(1, 2, Some(Mutation::ShardRejectsWithoutStealing)).unwrap(),
     );
     assert_eq!(
         service.invoke_from(1, InventoryOp::Reserve { user: 5 }),
@@ -281,7 +281,7 @@ proptest! {
     fn both_stores_agree_with_the_oracle(stock in 0u32..4, shards in 1usize..4, homes in prop::collection::vec(0usize..4, 40), ops in prop::collection::vec(op_strategy(), 0..40)) {
         let expected = oracle(stock, &ops);
         let atomic = InventoryService::atomic(stock);
-        let sharded = InventoryService::sharded(stock, shards);
+        let sharded = InventoryService::sharded(stock, shards).unwrap();
         for (index, op) in ops.iter().enumerate() {
             prop_assert_eq!(&atomic.invoke(*op), &expected[index]);
             prop_assert_eq!(&sharded.invoke_from(homes[index], *op), &expected[index]);

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 pub use atomic_store::AtomicStore;
-pub use sharded_store::{split_stock, ShardedStore, StockShard};
+pub use sharded_store::{split_stock, ShardedStore, StockShard, ZeroShards};
 pub use store::{StockStore, TakeOutcome};
 
 /// A buyer.
@@ -104,8 +104,11 @@ impl InventoryService<AtomicStore> {
 
 impl InventoryService<ShardedStore> {
     /// A service over `shards` cache-padded shards.
-    pub fn sharded(stock: u32, shards: usize) -> Self {
-        InventoryService::new(stock, ShardedStore::new(stock, shards))
+    pub fn sharded(stock: u32, shards: usize) -> Result<Self, ZeroShards> {
+        Ok(InventoryService::new(
+            stock,
+            ShardedStore::new(stock, shards)?,
+        ))
     }
 }
 

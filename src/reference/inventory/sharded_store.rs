@@ -16,6 +16,8 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+use thiserror::Error;
+
 use super::store::{StockStore, TakeOutcome};
 use crate::reference::Mutation;
 
@@ -70,48 +72,57 @@ pub struct ShardedStore {
     mutation: Option<Mutation>,
 }
 
-/// Splits `stock` into `count` near-equal parts (the first shards get the remainder).
+/// A sharded store was asked for with no shards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("a sharded store needs at least one shard")]
+pub struct ZeroShards;
+
+/// Splits `stock` into `count` near-equal parts (the first shards get the remainder); no
+/// parts for `count == 0`.
 pub fn split_stock(stock: u32, count: usize) -> Vec<u32> {
-    let count = count.max(1);
-    let count_u32 = u32::try_from(count).unwrap_or(u32::MAX);
-    (0..count_u32)
-        .map(|index| stock / count_u32 + u32::from(index < stock % count_u32))
+    let (stock, parts) = (u64::from(stock), count as u64);
+    (0..parts)
+        .map(|index| {
+            let units = stock / parts + u64::from(index < stock % parts);
+            u32::try_from(units).unwrap_or(u32::MAX) // never taken: units <= stock <= u32::MAX
+        })
         .collect()
 }
 
 impl ShardedStore {
-    /// `shards` shards (at least one) sharing `stock` units.
-    pub fn new(stock: u32, shards: usize) -> Self {
+    /// `shards` shards sharing `stock` units.
+    pub fn new(stock: u32, shards: usize) -> Result<Self, ZeroShards> {
         Self::with_mutation(stock, shards, None)
     }
 
     /// TEST-ONLY: see [`Mutation`].
     #[doc(hidden)]
-    pub fn with_mutation(stock: u32, shards: usize, mutation: Option<Mutation>) -> Self {
+    pub fn with_mutation(
+        stock: u32,
+        shards: usize,
+        mutation: Option<Mutation>,
+    ) -> Result<Self, ZeroShards> {
         let shards = split_stock(stock, shards)
             .into_iter()
             .map(|units| Box::new(StockShard::new(units)))
             .collect();
-        ShardedStore {
-            shards,
-            refill_lock: Mutex::new(()),
-            mutation,
-        }
+        let mut store = Self::from_shards(shards)?;
+        store.mutation = mutation;
+        Ok(store)
     }
 
     /// Builds the store from shards allocated elsewhere — the pinned executor allocates each
     /// shard on its own worker thread so first-touch places it on that worker's NUMA node.
-    /// An empty list yields one empty shard.
     #[allow(clippy::vec_box)]
-    pub fn from_shards(mut shards: Vec<Box<StockShard>>) -> Self {
+    pub fn from_shards(shards: Vec<Box<StockShard>>) -> Result<Self, ZeroShards> {
         if shards.is_empty() {
-            shards.push(Box::new(StockShard::new(0)));
+            return Err(ZeroShards);
         }
-        ShardedStore {
+        Ok(ShardedStore {
             shards,
             refill_lock: Mutex::new(()),
             mutation: None,
-        }
+        })
     }
 
     pub fn shard_count(&self) -> usize {
@@ -176,7 +187,8 @@ mod tests {
     fn split_is_even_with_remainder_first() {
         assert_eq!(split_stock(10, 3), vec![4, 3, 3]);
         assert_eq!(split_stock(1, 2), vec![1, 0]);
-        assert_eq!(split_stock(5, 0), vec![5]);
+        assert_eq!(split_stock(5, 0), Vec::<u32>::new());
+        assert_eq!(ShardedStore::new(5, 0).unwrap_err(), ZeroShards);
     }
 
     #[test]
@@ -187,7 +199,7 @@ mod tests {
 
     #[test]
     fn empty_home_shard_steals_from_the_others() {
-        let store = ShardedStore::new(1, 2);
+        let store = ShardedStore::new(1, 2).unwrap();
         assert_eq!(store.try_take(1), TakeOutcome::Taken);
         assert_eq!(store.try_take(1), TakeOutcome::SoldOut);
         store.put_back(1);
@@ -196,7 +208,8 @@ mod tests {
 
     #[test]
     fn mutation_rejects_while_other_shards_hold_stock() {
-        let store = ShardedStore::with_mutation(1, 2, Some(Mutation::ShardRejectsWithoutStealing));
+        let store =
+            ShardedStore::with_mutation(1, 2, Some(Mutation::ShardRejectsWithoutStealing)).unwrap();
         assert_eq!(store.try_take(1), TakeOutcome::SoldOut);
         assert_eq!(
             store.available(),
