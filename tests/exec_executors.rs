@@ -10,7 +10,7 @@ use flashcheck::exec::inline::InlineExecutor;
 use flashcheck::exec::pinned::PinnedExecutor;
 use flashcheck::exec::pool::{available_workers, PoolExecutor};
 use flashcheck::exec::topology::{CpuPlacement, Topology};
-use flashcheck::exec::{ExecError, Executor, WorkerContext};
+use flashcheck::exec::{ExecError, Executor, RejectReason, Rejected, WorkerContext};
 use flashcheck::reference::inventory::{
     split_stock, InventoryOp, InventoryRet, InventoryService, ShardedStore, StockShard,
 };
@@ -71,7 +71,13 @@ fn pool_pushes_back_when_its_queue_is_full() {
     pool.try_submit(Box::new(|_: &WorkerContext| {})).unwrap();
     pool.try_submit(Box::new(|_: &WorkerContext| {})).unwrap();
     assert!(
-        pool.try_submit(Box::new(|_: &WorkerContext| {})).is_err(),
+        matches!(
+            pool.try_submit(Box::new(|_: &WorkerContext| {})),
+            Err(Rejected {
+                reason: RejectReason::Full,
+                ..
+            })
+        ),
         "the third queued task finds the queue full"
     );
     gate.wait();
@@ -120,6 +126,13 @@ fn pinned_workers_run_on_their_cpus() {
     assert!(matches!(
         executor.submit_to(99, Box::new(|_: &WorkerContext| {})),
         Err(ExecError::NoSuchWorker { worker: 99, .. })
+    ));
+    assert!(matches!(
+        executor.try_submit_to(99, Box::new(|_: &WorkerContext| {})),
+        Err(Rejected {
+            reason: RejectReason::NoSuchWorker { worker: 99, .. },
+            ..
+        })
     ));
     executor.join().unwrap();
     assert_eq!(seen.lock().unwrap().len(), placements.len());

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{run_guarded, ExecError, Executor, Full, Task, WorkerContext};
+use super::{run_guarded, ExecError, Executor, Rejected, Task, WorkerContext};
 
 /// Runs tasks where they are submitted.
 #[derive(Debug, Default)]
@@ -35,7 +35,7 @@ impl Executor for InlineExecutor {
         Ok(())
     }
 
-    fn try_submit(&self, task: Task) -> Result<(), Full> {
+    fn try_submit(&self, task: Task) -> Result<(), Rejected> {
         if !run_guarded(task, &Self::CONTEXT) {
             self.panicked.fetch_add(1, Ordering::Relaxed);
         }

@@ -34,22 +34,55 @@ pub struct WorkerContext {
 /// A unit of work.
 pub type Task = Box<dyn FnOnce(&WorkerContext) + Send + 'static>;
 
-/// A bounded queue was full; the task is handed back.
-pub struct Full(pub Task);
+/// Why `try_submit` did not queue a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum RejectReason {
+    #[error("the task queue is full")]
+    Full,
+    #[error("the executor's workers have stopped")]
+    Stopped,
+    #[error("worker {worker} does not exist (the executor has {workers})")]
+    NoSuchWorker { worker: usize, workers: usize },
+}
 
-impl std::fmt::Debug for Full {
+/// A task `try_submit` did not queue, handed back with the reason.
+pub struct Rejected {
+    pub task: Task,
+    pub reason: RejectReason,
+}
+
+impl std::fmt::Debug for Rejected {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str("Full(<task>)")
+        formatter
+            .debug_struct("Rejected")
+            .field("reason", &self.reason)
+            .finish_non_exhaustive()
     }
 }
 
-impl std::fmt::Display for Full {
+impl std::fmt::Display for Rejected {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str("the task queue is full")
+        self.reason.fmt(formatter)
     }
 }
 
-impl std::error::Error for Full {}
+impl std::error::Error for Rejected {}
+
+impl Rejected {
+    /// Maps a bounded channel's refusal onto a rejection.
+    pub(crate) fn from_try_send(error: std::sync::mpsc::TrySendError<Task>) -> Self {
+        match error {
+            std::sync::mpsc::TrySendError::Full(task) => Rejected {
+                task,
+                reason: RejectReason::Full,
+            },
+            std::sync::mpsc::TrySendError::Disconnected(task) => Rejected {
+                task,
+                reason: RejectReason::Stopped,
+            },
+        }
+    }
+}
 
 /// What can go wrong running an executor.
 #[derive(Debug, Error)]
@@ -85,8 +118,8 @@ pub trait Executor: Send + Sync {
     fn workers(&self) -> usize;
     /// Queues a task, waiting while the queue is full.
     fn submit(&self, task: Task) -> Result<(), ExecError>;
-    /// Queues a task only if there is room now.
-    fn try_submit(&self, task: Task) -> Result<(), Full>;
+    /// Queues a task only if there is room now; otherwise hands it back with the reason.
+    fn try_submit(&self, task: Task) -> Result<(), Rejected>;
     /// Runs the remaining queued tasks, stops the workers and reports panicked tasks.
     fn join(self) -> Result<(), ExecError>
     where

@@ -10,13 +10,13 @@
 //! placement is trivially local.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use super::affinity::pin_current_thread;
 use super::topology::CpuPlacement;
-use super::{run_guarded, ExecError, Executor, Full, Task, WorkerContext};
+use super::{run_guarded, ExecError, Executor, RejectReason, Rejected, Task, WorkerContext};
 
 /// Pinned workers with per-worker queues.
 #[derive(Debug)]
@@ -125,12 +125,16 @@ impl PinnedExecutor {
     }
 
     /// Queues a task on one worker only if its queue has room.
-    pub fn try_submit_to(&self, worker: usize, task: Task) -> Result<(), Full> {
+    pub fn try_submit_to(&self, worker: usize, task: Task) -> Result<(), Rejected> {
         match self.senders.get(worker) {
-            Some(sender) => sender.try_send(task).map_err(|error| match error {
-                TrySendError::Full(task) | TrySendError::Disconnected(task) => Full(task),
+            Some(sender) => sender.try_send(task).map_err(Rejected::from_try_send),
+            None => Err(Rejected {
+                task,
+                reason: RejectReason::NoSuchWorker {
+                    worker,
+                    workers: self.senders.len(),
+                },
             }),
-            None => Err(Full(task)),
         }
     }
 
@@ -164,7 +168,7 @@ impl Executor for PinnedExecutor {
         self.submit_to(self.round_robin(), task)
     }
 
-    fn try_submit(&self, task: Task) -> Result<(), Full> {
+    fn try_submit(&self, task: Task) -> Result<(), Rejected> {
         self.try_submit_to(self.round_robin(), task)
     }
 

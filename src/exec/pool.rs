@@ -1,14 +1,15 @@
 //! The seed's goroutine pool (§2.5) done with threads: `workers` threads (default: the
 //! available parallelism, the seed's GOMAXPROCS = NumCPU) draining one bounded queue
 //! (default 1000, the seed's `make(chan func(), 1000)`). A full queue pushes back: `submit`
-//! waits for room, `try_submit` hands the task back as [`Full`].
+//! waits for room, `try_submit` hands the task back as a [`Rejected`] with
+//! [`RejectReason::Full`](super::RejectReason::Full).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
-use super::{run_guarded, ExecError, Executor, Full, Task, WorkerContext};
+use super::{run_guarded, ExecError, Executor, Rejected, Task, WorkerContext};
 
 /// The seed's task-queue capacity.
 pub const SEED_QUEUE_CAPACITY: usize = 1000;
@@ -95,10 +96,8 @@ impl Executor for PoolExecutor {
         self.sender.send(task).map_err(|_| ExecError::Stopped)
     }
 
-    fn try_submit(&self, task: Task) -> Result<(), Full> {
-        self.sender.try_send(task).map_err(|error| match error {
-            TrySendError::Full(task) | TrySendError::Disconnected(task) => Full(task),
-        })
+    fn try_submit(&self, task: Task) -> Result<(), Rejected> {
+        self.sender.try_send(task).map_err(Rejected::from_try_send)
     }
 
     fn join(self) -> Result<(), ExecError> {

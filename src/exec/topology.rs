@@ -202,8 +202,10 @@ impl Topology {
             }
             ExecutorKind::Pinned
         };
-        let line = self.cache_line_bytes().unwrap_or(64);
-        reasons.push(format!("cache line {line} B: shards padded to 128 B because adjacent-line prefetch couples line pairs"));
+        reasons.push(match self.cache_line_bytes() {
+            Some(line) => format!("cache line {line} B: shards padded to 128 B because adjacent-line prefetch couples line pairs"),
+            None => "cache line size unknown: shards padded to 128 B, enough for 64 B lines fetched in pairs".to_string(),
+        });
         let free_2m = self
             .huge_pages
             .pools
