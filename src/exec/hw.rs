@@ -47,14 +47,11 @@ pub fn run(args: &HwArgs, out: &mut dyn Write) -> Result<i32, HwError> {
     };
     let layout = topology.layout();
     if args.json {
-        serde_json::to_writer_pretty(
-            &mut *out,
-            &HwReport {
-                topology: &topology,
-                layout: &layout,
-            },
-        )?;
-        writeln!(out)?;
+        let report = HwReport {
+            topology: &topology,
+            layout: &layout,
+        };
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
         out.write_all(render_text(&topology, &layout).as_bytes())?;
     }
