@@ -81,7 +81,9 @@ proptest! {
 
     #[test]
     fn random_text_never_panics(text in "[\\[\\]a-z_=\"0-9.\n ]{0,200}") {
-        let _ = parse(&text);
+        if let Err(err) = parse(&text) {
+            prop_assert!(!err.to_string().contains('\n'), "one line: {}", err);
+        }
     }
 
     #[test]

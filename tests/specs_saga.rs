@@ -130,7 +130,9 @@ proptest! {
     #[test]
     fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
         let text = String::from_utf8_lossy(&bytes);
-        let _ = parse(&text);
+        if let Err(err) = parse(&text) {
+            prop_assert!(!err.to_string().contains('\n'), "one line: {}", err);
+        }
     }
 
     #[test]
@@ -145,6 +147,7 @@ proptest! {
         mutated.push_str(&rest[skip..]);
         if let Err(err) = parse(&mutated) {
             prop_assert!(err.line().unwrap() >= 1);
+            prop_assert!(!err.to_string().contains('\n'), "one line: {}", err);
         }
     }
 

@@ -155,10 +155,7 @@ impl LineIndex<'_> {
 fn parse_located(text: &str, lines: &LineIndex<'_>) -> Result<BreakerFile, Located> {
     let raw: RawFile = toml::from_str(text).map_err(|error| {
         let line = error.span().map_or(1, |span| lines.line_at(span.start));
-        (
-            line,
-            SpecProblem::Syntax(error.message().trim().to_string()),
-        )
+        (line, SpecProblem::syntax(error.message()))
     })?;
     let breaker_table = raw.circuit_breaker.ok_or((
         1,

@@ -41,6 +41,18 @@ impl SpecError {
     }
 }
 
+impl SpecProblem {
+    /// A parser's message, folded onto one line so an error stays one line of output.
+    pub fn syntax(message: &str) -> Self {
+        let lines: Vec<&str> = message
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .collect();
+        SpecProblem::Syntax(lines.join("; "))
+    }
+}
+
 /// Why a readable design input is invalid.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SpecProblem {

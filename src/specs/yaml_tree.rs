@@ -47,7 +47,7 @@ pub(crate) fn parse_document(text: &str) -> Result<Node, Located> {
         let (event, mark) = parser.next_token().map_err(|error| {
             (
                 error.marker().line().max(1),
-                SpecProblem::Syntax(error.info().to_string()),
+                SpecProblem::syntax(error.info()),
             )
         })?;
         match event {
