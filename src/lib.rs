@@ -8,5 +8,9 @@
 pub mod catalog;
 pub mod check;
 pub mod cli;
+pub mod exec;
+pub mod reference;
 pub mod report;
+pub mod specs;
 pub mod tla;
+pub mod twin;

@@ -26,6 +26,9 @@ pub enum Command {
     Audit(AuditArgs),
     /// Measure checking speed and memory (writes a Markdown table).
     Bench(BenchArgs),
+    /// Show the CPUs, NUMA nodes, caches, huge pages and SIMD features, and the executor
+    /// layout that follows from them.
+    Hw(crate::exec::hw::HwArgs),
 }
 
 /// A model and its constants.

@@ -1,0 +1,38 @@
+//! `flashcheck check`: the Rust port through stateright and the liveness pass.
+
+use super::print_report;
+use anyhow::Result;
+use flashcheck::catalog::{Constants, Port};
+use flashcheck::check::{exhaustive::Limits, CheckOptions};
+use flashcheck::cli::CheckArgs;
+use std::time::Duration;
+
+/// `--timeout SECS` as a duration.
+pub fn timeout(secs: Option<f64>) -> Result<Option<Duration>> {
+    secs.map(|s| {
+        Duration::try_from_secs_f64(s)
+            .map_err(|_| anyhow::anyhow!("--timeout {s}: not a non-negative number of seconds"))
+    })
+    .transpose()
+}
+
+/// Runs `flashcheck check`.
+pub fn run(args: &CheckArgs) -> Result<i32> {
+    let constants = Constants::parse(args.model.model, &args.model.constants)?;
+    let port = Port::build(&constants)?;
+    let mut options = CheckOptions::default();
+    options.threads = args.threads;
+    options.limits = Limits {
+        max_states: args.max_states,
+        timeout: timeout(args.timeout)?,
+    };
+    options.liveness = !args.safety_only;
+    let command = format!(
+        "flashcheck check {} {}",
+        args.model.model.as_str(),
+        constants.as_args()
+    );
+    let report = port.check(args.model.model.as_str(), command, &options);
+    print_report(&report, &args.output);
+    Ok(report.exit_code())
+}

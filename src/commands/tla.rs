@@ -1,0 +1,44 @@
+//! `flashcheck tla`: a built-in model's TLA+ twin, or any spec, through TLC or tla-checker.
+
+use super::print_report;
+use anyhow::Result;
+use flashcheck::catalog::{Constants, Port};
+use flashcheck::cli::TlaArgs;
+use flashcheck::tla::{self, TlaOptions};
+use flashcheck::twin::{self, EngineChoice};
+
+/// Runs `flashcheck tla`.
+pub fn run(args: &TlaArgs) -> Result<i32> {
+    let engine = EngineChoice::parse(args.engine.engine.as_deref())?
+        .resolve(args.engine.tla2tools.as_deref())?;
+    let options = TlaOptions {
+        workers: args.engine.workers,
+        keep_dir: args.keep.clone(),
+        ..TlaOptions::default()
+    };
+    let dir = tempfile::tempdir()?;
+    let job = match (&args.spec, args.model) {
+        (Some(spec), _) => {
+            let config = args
+                .config
+                .clone()
+                .unwrap_or_else(|| spec.with_extension("cfg"));
+            tla::job_from_cfg(spec, &config)?
+        }
+        (None, Some(model)) => {
+            let constants = Constants::parse(model, &args.constants)?;
+            twin::job(model, &Port::build(&constants)?, dir.path())?
+        }
+        (None, None) => anyhow::bail!("name a model or pass --spec FILE.tla"),
+    };
+    let mut report = tla::run(&job, &engine, &options)?;
+    if args.keep.is_none() {
+        // TLC's files were in a tempdir that is gone: point at the command that keeps them.
+        report.command = format!(
+            "{} --keep DIR   (keeps the generated MC.tla and .cfg files for a direct TLC run)",
+            std::env::args().collect::<Vec<_>>().join(" ")
+        );
+    }
+    print_report(&report, &args.output);
+    Ok(report.exit_code())
+}

@@ -1,0 +1,32 @@
+//! Deliberate bugs for mutation testing of the trace replayer. TEST-ONLY.
+//!
+//! Each component has a `#[doc(hidden)] with_mutation` constructor taking an
+//! `Option<Mutation>`; the normal constructors always pass `None`. A mutation that does not
+//! belong to the component it is given to has no effect. Production code must never build a
+//! component with a mutation: these exist so that replay's mutation tests can show that a
+//! wrong implementation is caught.
+
+use serde::{Deserialize, Serialize};
+
+/// One deliberate bug.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Mutation {
+    /// Atomic store: reads the counter, then decrements it in a separate step (check-then-act),
+    /// with a pause between the two so the race is easy to hit: stock can go negative.
+    AtomicCheckThenDecrement,
+    /// Sharded store: a buyer whose home shard is empty is told sold out without taking stock
+    /// from the other shards.
+    ShardRejectsWithoutStealing,
+    /// Saga: the step that failed is compensated too (the seed's append-before-check bug).
+    SagaCompensatesFailedStep,
+    /// Saga: a failed compensation is given up at once instead of retried (the seed's bug).
+    SagaNeverRetriesCompensation,
+    /// Saga recovery: resumes at the last committed step instead of the one after it, so that
+    /// step runs twice.
+    RecoveryRerunsCommittedStep,
+    /// Breaker: half-open admits `permitted + 1` calls.
+    BreakerAdmitsExtraHalfOpenCall,
+    /// Token bucket: refill is not capped at the capacity.
+    BucketRefillsPastCapacity,
+}

@@ -1,0 +1,21 @@
+//! The design inputs as data: the saga definition (`specs/create_order.saga.yaml`) and the
+//! breaker / rate-limiter settings (`specs/breaker.toml`), parsed and validated into typed
+//! values. Every problem is reported as a [`SpecError`] naming the file, the line and the
+//! reason, so a command line can print it on one line and exit 2.
+//!
+//! This module is shared by the reference implementation and the model builders; it never
+//! depends on the model crate.
+
+mod error;
+mod yaml_tree;
+
+pub mod breaker;
+pub mod duration;
+pub mod saga;
+
+pub use breaker::{
+    load_breaker_file, parse_breaker_str, BreakerFile, BreakerSettings, ThresholdComparison,
+    TokenBucketSettings,
+};
+pub use error::{SpecError, SpecProblem};
+pub use saga::{load_saga, parse_saga_str, SagaDefinition, SagaStep};

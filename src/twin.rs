@@ -1,0 +1,129 @@
+//! A built-in model's TLA+ twin: the TLA+ job that checks it for the same constants, the
+//! choice of TLA+ engine, and the comparison `flashcheck cross` makes between the two
+//! reports (distinct-state counts and every property's verdict must be equal).
+
+use crate::catalog::{ModelName, Port};
+use crate::report::CheckReport;
+use crate::tla::{self, TlaEngine, TlaError, TlaJob, TlaProperty};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Which TLA+ engine the user asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineChoice {
+    /// TLC; a missing jar is an error.
+    Tlc,
+    /// tla-checker, in-process.
+    TlaChecker,
+    /// TLC when a jar is found, tla-checker otherwise.
+    Auto,
+}
+
+impl EngineChoice {
+    /// Parses `--engine` (`tlc`, `tla-checker`; absent: auto).
+    pub fn parse(engine: Option<&str>) -> Result<Self, TlaError> {
+        match engine {
+            None => Ok(EngineChoice::Auto),
+            Some("tlc") => Ok(EngineChoice::Tlc),
+            Some("tla-checker") => Ok(EngineChoice::TlaChecker),
+            Some(other) => Err(TlaError::Job(format!(
+                "--engine {other}: expected tlc or tla-checker"
+            ))),
+        }
+    }
+
+    /// The engine to run, looking for `tla2tools.jar` as `find_tla2tools` does.
+    pub fn resolve(self, jar: Option<&Path>) -> Result<TlaEngine, TlaError> {
+        match self {
+            EngineChoice::Tlc => Ok(TlaEngine::Tlc {
+                jar: tla::find_tla2tools(jar)?,
+            }),
+            EngineChoice::TlaChecker => Ok(TlaEngine::TlaChecker),
+            EngineChoice::Auto => Ok(match tla::find_tla2tools(jar) {
+                Ok(jar) => TlaEngine::Tlc { jar },
+                Err(_) => TlaEngine::TlaChecker,
+            }),
+        }
+    }
+}
+
+/// Writes `model`'s embedded TLA+ module into `dir` and returns the job that checks `port`'s
+/// constants and properties with it.
+pub fn job(model: ModelName, port: &Port, dir: &Path) -> Result<TlaJob, TlaError> {
+    let (module, source) = model.tla_module();
+    let spec: PathBuf = dir.join(format!("{module}.tla"));
+    std::fs::write(&spec, source).map_err(|source| TlaError::Io {
+        context: format!("writing {}", spec.display()),
+        source,
+    })?;
+    Ok(TlaJob {
+        model: model.as_str().to_string(),
+        spec,
+        constants: port.tla_constants(),
+        model_values: model
+            .tla_model_values()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        specification: "Spec".to_string(),
+        properties: port
+            .properties()
+            .into_iter()
+            .map(|(name, kind, description)| TlaProperty {
+                name,
+                kind,
+                description,
+            })
+            .collect(),
+        constraint: None,
+    })
+}
+
+/// How a Rust port's report and its TLA+ twin's compare.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    /// True when the distinct-state counts and every verdict are equal.
+    pub agree: bool,
+    /// One line per disagreement.
+    pub differences: Vec<String>,
+}
+
+/// Compares two reports of the same model and constants.
+pub fn compare(port: &CheckReport, twin: &CheckReport) -> Comparison {
+    let mut differences = Vec::new();
+    if port.distinct_states != twin.distinct_states {
+        differences.push(format!(
+            "distinct states: {} {} vs {} {}",
+            port.engine.as_str(),
+            port.distinct_states,
+            twin.engine.as_str(),
+            twin.distinct_states
+        ));
+    }
+    if !port.complete || !twin.complete {
+        differences.push("a limit stopped one of the checks: counts are not comparable".into());
+    }
+    for p in &port.properties {
+        match twin.properties.iter().find(|t| t.name == p.name) {
+            None => differences.push(format!("{}: missing from {}", p.name, twin.engine.as_str())),
+            Some(t) if t.verdict != p.verdict => differences.push(format!(
+                "{}: {} says {}, {} says {}",
+                p.name,
+                port.engine.as_str(),
+                p.verdict.as_str(),
+                twin.engine.as_str(),
+                t.verdict.as_str()
+            )),
+            Some(_) => {}
+        }
+    }
+    for t in &twin.properties {
+        if !port.properties.iter().any(|p| p.name == t.name) {
+            differences.push(format!("{}: missing from {}", t.name, port.engine.as_str()));
+        }
+    }
+    Comparison {
+        agree: differences.is_empty(),
+        differences,
+    }
+}
