@@ -1,0 +1,216 @@
+//! Every property of `inventory` and `inventory-seed` (seed section 3.2, tla/Inventory.tla,
+//! tla/Double11Seed.tla), each with a run that would fail if the property's check were broken:
+//! a deliberately broken variant must produce the counterexample asserted here.
+
+use flashcheck::catalog::{Constants, ModelName, Port};
+use flashcheck::check::{self, CheckOptions};
+use flashcheck::report::{CheckReport, PropertyReport, Verdict};
+use flashcheck_models::inventory::{Deduction, Inventory};
+use flashcheck_models::{Liveness, Spec};
+use stateright::{Model, Property};
+
+fn check_named(model: ModelName, constants: &[&str]) -> CheckReport {
+    let constants = Constants::parse(
+        model,
+        &constants.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    Port::build(&constants)
+        .unwrap()
+        .check(model.as_str(), "test".into(), &CheckOptions::default())
+}
+
+fn property<'r>(report: &'r CheckReport, name: &str) -> &'r PropertyReport {
+    report
+        .properties
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no property {name}"))
+}
+
+fn last_state(p: &PropertyReport) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    &p.counterexample.as_ref().expect("a counterexample").last().unwrap().state
+}
+
+fn count(state: &std::collections::BTreeMap<String, serde_json::Value>, phase: &str) -> usize {
+    state["phase"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| *p == phase)
+        .count()
+}
+
+#[test]
+fn atomic_deduction_satisfies_every_property() {
+    let report = check_named(ModelName::Inventory, &["Users=4", "Stock=2"]);
+    for p in &report.properties {
+        assert_eq!(p.verdict, Verdict::Holds, "{}", p.name);
+    }
+    assert!(report.complete);
+    assert_eq!(report.exit_code(), 0);
+}
+
+#[test]
+fn read_then_write_oversells_with_a_shortest_counterexample() {
+    let report = check_named(
+        ModelName::Inventory,
+        &["Users=3", "Stock=2", "Deduction=read_then_write"],
+    );
+    let p = property(&report, "no_oversell");
+    assert_eq!(p.verdict, Verdict::Violated);
+    let last = last_state(p);
+    assert_eq!(count(last, "reserved") + count(last, "sold"), 3);
+    // Three reads and three writes are needed to hold three units of two: six steps.
+    assert_eq!(p.counterexample.as_ref().unwrap().len(), 7);
+
+    let p = property(&report, "conservation");
+    assert_eq!(p.verdict, Verdict::Violated);
+    // Two reads of the same value and two writes: four steps.
+    assert_eq!(p.counterexample.as_ref().unwrap().len(), 5);
+    let last = last_state(p);
+    let available = last["available"].as_u64().unwrap() as usize;
+    assert_ne!(available + count(last, "reserved") + count(last, "sold"), 2);
+    assert_eq!(report.exit_code(), 1);
+}
+
+#[test]
+fn read_then_write_rejects_while_stock_is_back() {
+    let report = check_named(
+        ModelName::Inventory,
+        &["Users=3", "Stock=2", "Deduction=read_then_write"],
+    );
+    let p = property(&report, "no_false_soldout");
+    assert_eq!(p.verdict, Verdict::Violated);
+    let steps = p.counterexample.as_ref().unwrap();
+    let last = steps.last().unwrap();
+    assert!(last.action.starts_with("Reject("));
+    assert_eq!(last.state["falseSoldOut"], true);
+    assert!(last.state["available"].as_u64().unwrap() > 0);
+    // The unit came back by a timeout before the stale reject.
+    assert!(steps.iter().any(|s| s.action.starts_with("Timeout(")));
+}
+
+#[test]
+fn the_whole_stock_cannot_sell_with_fewer_buyers() {
+    let report = check_named(ModelName::Inventory, &["Users=1", "Stock=2"]);
+    let p = property(&report, "sold_out_reachable");
+    assert_eq!(p.verdict, Verdict::Violated);
+    assert!(p.counterexample.is_none());
+    // With enough buyers the witness is the shortest selling path: reserve+pay per unit.
+    let report = check_named(ModelName::Inventory, &["Users=3", "Stock=2"]);
+    let p = property(&report, "sold_out_reachable");
+    assert_eq!(p.verdict, Verdict::Holds);
+    assert_eq!(p.counterexample.as_ref().unwrap().len(), 5);
+}
+
+/// The inventory model with no fairness at all: `settles` must fail by stuttering.
+#[derive(Clone, Debug)]
+struct Unfair(Inventory);
+
+impl Model for Unfair {
+    type State = <Inventory as Model>::State;
+    type Action = <Inventory as Model>::Action;
+    fn init_states(&self) -> Vec<Self::State> {
+        self.0.init_states()
+    }
+    fn actions(&self, s: &Self::State, a: &mut Vec<Self::Action>) {
+        self.0.actions(s, a)
+    }
+    fn next_state(&self, s: &Self::State, a: Self::Action) -> Option<Self::State> {
+        self.0.next_state(s, a)
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![]
+    }
+}
+
+impl Spec for Unfair {
+    type View = <Inventory as Spec>::View;
+    fn view(&self, s: &Self::State) -> Self::View {
+        self.0.view(s)
+    }
+    fn action_name(&self, a: &Self::Action) -> String {
+        self.0.action_name(a)
+    }
+    fn fairness_group(&self, _: &Self::Action) -> Option<usize> {
+        None
+    }
+    fn is_terminal(&self, s: &Self::State) -> bool {
+        self.0.is_terminal(s)
+    }
+    fn liveness(&self) -> Vec<Liveness<Self>> {
+        vec![Liveness {
+            name: "settles",
+            description: "",
+            instances: 2,
+            trigger: None,
+            goal: |m, s, u| (m.0.liveness()[0].goal)(&m.0, s, u),
+        }]
+    }
+    fn describe(&self, _: &str) -> &'static str {
+        ""
+    }
+    fn constants(&self) -> Vec<(&'static str, String)> {
+        vec![]
+    }
+}
+
+#[test]
+fn settles_needs_fairness() {
+    let fair = check_named(ModelName::Inventory, &["Users=2", "Stock=1"]);
+    assert_eq!(property(&fair, "settles").verdict, Verdict::Holds);
+    let unfair = Unfair(Inventory::new(2, 1, Deduction::Atomic).unwrap());
+    let report = check::check(unfair, "unfair", "test".into(), &CheckOptions::default());
+    let p = property(&report, "settles");
+    assert_eq!(p.verdict, Verdict::Violated);
+    // Without fairness the first user may simply never move: stutter in the initial state.
+    let steps = p.counterexample.as_ref().unwrap();
+    assert_eq!(steps.last().unwrap().action, "(stuttering)");
+    assert_eq!(p.cycle_start, Some(0));
+}
+
+#[test]
+fn seed_with_more_users_than_stock_deadlocks_and_starves() {
+    let report = check_named(ModelName::InventorySeed, &["Users=3", "Stock=2"]);
+    assert_eq!(report.distinct_states, 26);
+    assert_eq!(property(&report, "SafetyInvariant").verdict, Verdict::Holds);
+    let deadlock = property(&report, "deadlock_free");
+    assert_eq!(deadlock.verdict, Verdict::Violated);
+    let last = last_state(deadlock);
+    assert_eq!(last["inventory"], 0);
+    assert!(last["pc"].as_array().unwrap().contains(&"Buy".into()));
+    let fairness = property(&report, "FairnessProperty");
+    assert_eq!(fairness.verdict, Verdict::Violated);
+    assert!(fairness.cycle_start.is_some());
+    let liveness = property(&report, "LivenessProperty");
+    assert_eq!(liveness.verdict, Verdict::Holds);
+    assert!(liveness.note.as_deref().unwrap().contains("vacuously"));
+    assert_eq!(report.exit_code(), 1);
+}
+
+#[test]
+fn seed_with_enough_stock_passes_its_three_properties() {
+    let report = check_named(ModelName::InventorySeed, &["Users=3", "Stock=3"]);
+    for p in &report.properties {
+        assert_eq!(p.verdict, Verdict::Holds, "{}", p.name);
+    }
+}
+
+#[test]
+fn bad_constants_are_refused_not_defaulted() {
+    for bad in [
+        vec!["Users=0"],
+        vec!["Users=17"],
+        vec!["Users=three"],
+        vec!["Stock=-1"],
+        vec!["Deduction=optimistic"],
+        vec!["Colour=red"],
+        vec!["Users"],
+    ] {
+        let args: Vec<String> = bad.iter().map(|s| s.to_string()).collect();
+        let built = Constants::parse(ModelName::Inventory, &args)
+            .and_then(|c| Port::build(&c).map(|_| ()));
+        assert!(built.is_err(), "{bad:?} was accepted");
+    }
+}
