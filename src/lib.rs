@@ -5,4 +5,5 @@
 //! results.
 #![warn(missing_debug_implementations, rust_2018_idioms)]
 
+pub mod arith;
 pub mod report;

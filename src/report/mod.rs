@@ -143,7 +143,11 @@ impl CheckReport {
     pub fn exit_code(&self) -> i32 {
         if self.properties.iter().any(PropertyReport::is_failure) {
             1
-        } else if !self.complete || self.properties.iter().any(|p| p.verdict == Verdict::Unknown)
+        } else if !self.complete
+            || self
+                .properties
+                .iter()
+                .any(|p| p.verdict == Verdict::Unknown)
         {
             3
         } else {

@@ -1,0 +1,498 @@
+//! `flashcheck arith vcg`: the welfare-maximising allocation, each tenant's Clarke-pivot
+//! (VCG) payment, and checks of individual rationality, no deficit and incentive
+//! compatibility, plus the document's own §4.2 numbers.
+//!
+//! Payments involve `ln` and are reported as sound enclosures (see `lnbound`). Incentive
+//! compatibility is checked by z3 without any approximation of `ln`: `ln(1+x)` at the true
+//! and at the misreported allocation are free variables tied only by the concavity (tangent)
+//! inequality `ln(1+y) ≤ ln(1+x) + (y−x)/(1+x)`, which the true logarithm satisfies; so an
+//! UNSAT answer ("no misreport raises utility minus payment") is a proof for the true `ln`.
+
+use super::alloc::{self, Allocation};
+use super::error::ArithError;
+use super::eval::render_interval;
+use super::rational::{int, render_exact, Interval, Q};
+use super::solve::{check, q, qi, value, Outcome};
+use super::spec::{Spec, Tenant};
+use super::verdict::{Tally, Verdict};
+use num_traits::Zero;
+use serde::Serialize;
+use std::io::Write;
+use z3::ast::Real;
+
+/// z3 timeout for one IC search (ms).
+const IC_TIMEOUT_MS: u32 = 1500;
+
+/// A tenant's VCG line.
+#[derive(Debug, Clone, Serialize)]
+pub struct TenantVcg {
+    /// Tenant.
+    pub name: String,
+    /// Cores allocated (6 decimals).
+    pub cores: String,
+    /// Its value u_i(x_i*).
+    pub value: String,
+    /// Others' welfare without it, at their own optimum.
+    pub others_without: String,
+    /// Others' welfare with it, at x*.
+    pub others_with: String,
+    /// Clarke-pivot payment.
+    pub payment: String,
+    /// How the payment is known (exact or enclosure).
+    pub payment_basis: String,
+    /// payment ≥ 0.
+    pub payment_nonnegative: Verdict,
+    /// Utility minus payment.
+    pub net_utility: String,
+    /// Individual rationality: net utility ≥ 0.
+    pub individual_rationality: Verdict,
+    /// Incentive compatibility.
+    pub incentive_compatibility: Verdict,
+    /// How IC was decided.
+    pub ic_reason: String,
+}
+
+/// A check of a §4.2 number.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeedCheck {
+    /// What the document says.
+    pub statement: String,
+    /// The correct value.
+    pub correct: String,
+    /// Verdict.
+    pub verdict: Verdict,
+    /// Explanation.
+    pub reason: String,
+}
+
+/// The VCG report.
+#[derive(Debug, Clone, Serialize)]
+pub struct VcgReport {
+    /// Spec.
+    pub spec: String,
+    /// Capacity used.
+    pub capacity: String,
+    /// Whether Σx ≤ C binds.
+    pub binding: bool,
+    /// Shadow price λ.
+    pub lambda: String,
+    /// Total welfare at x*.
+    pub welfare: String,
+    /// Stated error of one ln enclosure.
+    pub ln_epsilon: String,
+    /// Misreport box.
+    pub misreport_box: String,
+    /// Per tenant.
+    pub tenants: Vec<TenantVcg>,
+    /// Σ payments.
+    pub total_payment: String,
+    /// Σ payments ≥ 0.
+    pub no_deficit: Verdict,
+    /// The document's §4.2 numbers (reported at the spec's own capacity only).
+    pub seed_checks: Vec<SeedCheck>,
+    /// Counts of all verdicts.
+    pub tally: Tally,
+}
+
+fn sign_verdict(i: &Interval) -> Verdict {
+    if i.lo >= Q::zero() {
+        Verdict::Holds
+    } else if i.hi < Q::zero() {
+        Verdict::Refuted
+    } else {
+        Verdict::Unknown
+    }
+}
+
+fn welfare(ts: &[Tenant], xs: &[Interval]) -> Result<Interval, ArithError> {
+    let mut w = Interval::point(Q::zero());
+    for (t, x) in ts.iter().zip(xs) {
+        w = w.add(&alloc::utility(t, x)?);
+    }
+    Ok(w)
+}
+
+/// One tenant's payment: (others' welfare without i, with i, payment, basis).
+pub fn payment(
+    ts: &[Tenant],
+    c: &Q,
+    full: &Allocation,
+    i: usize,
+) -> Result<(Interval, Interval, Interval, String), ArithError> {
+    let others: Vec<Tenant> = ts
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != i)
+        .map(|(_, t)| t.clone())
+        .collect();
+    let without = alloc::optimum(&others, c)?;
+    let with_x: Vec<Interval> = full
+        .x
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != i)
+        .map(|(_, x)| x.interval.clone())
+        .collect();
+    let h = welfare(
+        &others,
+        &without
+            .x
+            .iter()
+            .map(|x| x.interval.clone())
+            .collect::<Vec<_>>(),
+    )?;
+    let w = welfare(&others, &with_x)?;
+    if !without.binding && !full.binding {
+        // Neither problem binds: every other tenant gets its unconstrained optimum in both,
+        // the same algebraic number, so the difference is exactly 0.
+        return Ok((h, w, Interval::point(Q::zero()), "exact: the capacity binds neither with nor without this tenant, so the others' allocation is unchanged".into()));
+    }
+    let p = h.sub(&w);
+    let basis = format!(
+        "enclosure of Σ_(j≠i) u_j(x_−i*) − Σ_(j≠i) u_j(x*), width {}",
+        render_exact_small(&p)
+    );
+    Ok((h, w, p, basis))
+}
+
+fn render_exact_small(i: &Interval) -> String {
+    let w = i.width();
+    if w.is_zero() {
+        "0".into()
+    } else {
+        // Upper bound on the width as a power of ten.
+        let mut k = 0;
+        let mut b = Q::from_integer(1.into());
+        while b > w && k < 80 {
+            b /= int(10);
+            k += 1;
+        }
+        format!("< 1e-{}", k - 1)
+    }
+}
+
+/// z3 search for a misreport (α′, β′) of tenant `i` that raises its true utility minus payment.
+pub fn incentive_check(ts: &[Tenant], c: &Q, i: usize) -> (Verdict, String) {
+    let n = ts.len();
+    let fresh = |p: &str| -> Vec<Real> { (0..n).map(|_| Real::fresh_const(p)).collect() };
+    let (xs, xp, ls, lp) = (fresh("xs"), fresh("xp"), fresh("ls"), fresh("lp"));
+    let (lam, lamp, a, b, h) = (
+        Real::fresh_const("lam"),
+        Real::fresh_const("lamp"),
+        Real::fresh_const("a"),
+        Real::fresh_const("b"),
+        Real::fresh_const("h"),
+    );
+    let ti = &ts[i];
+    let mut base = alloc::kkt_constraints(ts, c, &xs, &lam);
+    base.push(a.ge(q(&(&ti.alpha / int(10)))));
+    base.push(a.le(q(&(&ti.alpha * int(10)))));
+    base.push(b.ge(q(&(&ti.beta / int(10)))));
+    base.push(b.le(q(&(&ti.beta * int(10)))));
+    for j in 0..n {
+        // ln(1+xp_j) ≤ ln(1+xs_j) + (xp_j − xs_j)/(1+xs_j), times 1+xs_j > 0.
+        base.push(
+            ((lp[j].clone() - ls[j].clone()) * (qi(1) + xs[j].clone()))
+                .le(xp[j].clone() - xs[j].clone()),
+        );
+        base.push(xp[j].ge(qi(0)));
+    }
+    let u = |t: &Tenant, l: &Real, x: &Real| {
+        q(&t.weight()) * l.clone() - q(&t.beta) * x.clone() * x.clone()
+    };
+    let others = |l: &[Real], x: &[Real]| -> Real {
+        let terms: Vec<Real> = (0..n)
+            .filter(|&j| j != i)
+            .map(|j| u(&ts[j], &l[j], &x[j]))
+            .collect();
+        if terms.is_empty() {
+            qi(0)
+        } else {
+            Real::add(&terms)
+        }
+    };
+    // Clarke pivot: p = h − Σ_{j≠i} u_j(x); h (others' optimum without i) does not depend on i's report.
+    let truth = u(ti, &ls[i], &xs[i]) - (h.clone() - others(&ls, &xs));
+    let lie = u(ti, &lp[i], &xp[i]) - (h.clone() - others(&lp, &xp));
+    let gain = lie.gt(&truth);
+    // Full encoding: xp is the allocation the mechanism computes from the misreport.
+    let params: Vec<(Real, Real)> = ts
+        .iter()
+        .enumerate()
+        .map(|(j, t)| {
+            if j == i {
+                (a.clone() * q(&t.traffic), b.clone())
+            } else {
+                (q(&t.weight()), q(&t.beta))
+            }
+        })
+        .collect();
+    let mut full = base.clone();
+    full.extend(alloc::kkt_terms(&params, c, &xp, &lamp));
+    full.push(gain.clone());
+    let boxed = format!(
+        "α′ ∈ [{}, {}], β′ ∈ [{}, {}]",
+        render_exact(&(&ti.alpha / int(10))),
+        render_exact(&(&ti.alpha * int(10))),
+        render_exact(&(&ti.beta / int(10))),
+        render_exact(&(&ti.beta * int(10)))
+    );
+    match check(&full, IC_TIMEOUT_MS) {
+        Outcome::Unsat => return (Verdict::Holds, format!("z3: no misreport {boxed} raises utility minus payment (UNSAT; ln only through its tangent inequality)")),
+        Outcome::Sat(m) => return counterexample(ts, &m, &xs, &xp, &a, &b, i),
+        Outcome::Unknown(_) => {}
+    }
+    // Relaxation: any feasible allocation (a superset of every misreport's outcome).
+    let mut relaxed = base;
+    let sum = Real::add(&xp.iter().collect::<Vec<_>>());
+    relaxed.push(sum.le(q(c)));
+    relaxed.push(gain);
+    match check(&relaxed, IC_TIMEOUT_MS * 2) {
+        Outcome::Unsat => (Verdict::Holds, format!("z3: no feasible allocation, hence no misreport {boxed}, raises utility minus payment (UNSAT on the relaxation; the exact misreport encoding timed out)")),
+        Outcome::Sat(m) => counterexample(ts, &m, &xs, &xp, &a, &b, i),
+        Outcome::Unknown(r) => (Verdict::Unknown, format!("z3 gave up: {r}")),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn counterexample(
+    ts: &[Tenant],
+    m: &z3::Model,
+    xs: &[Real],
+    xp: &[Real],
+    a: &Real,
+    b: &Real,
+    i: usize,
+) -> (Verdict, String) {
+    // A model of the abstraction; confirm it with the true ln before calling it a counterexample.
+    let read = |v: &[Real]| -> Option<Vec<Interval>> {
+        v.iter()
+            .map(|x| value(m, x).ok().map(|e| e.interval))
+            .collect()
+    };
+    let (Some(s), Some(p)) = (read(xs), read(xp)) else {
+        return (
+            Verdict::Unknown,
+            "z3 found a candidate whose values could not be read".into(),
+        );
+    };
+    let (Ok(ws), Ok(wp)) = (welfare(ts, &s), welfare(ts, &p)) else {
+        return (
+            Verdict::Unknown,
+            "candidate outside the domain of ln".into(),
+        );
+    };
+    let gain = wp.sub(&ws);
+    let desc = format!(
+        "α′={}, β′={}, allocation {}; true utility gain {}",
+        value(m, a).map(|v| v.render()).unwrap_or_default(),
+        value(m, b).map(|v| v.render()).unwrap_or_default(),
+        p.iter().map(render_interval).collect::<Vec<_>>().join(", "),
+        render_interval(&gain)
+    );
+    let _ = &ts[i];
+    if gain.lo > Q::zero() {
+        (Verdict::Refuted, format!("counterexample: {desc}"))
+    } else {
+        (
+            Verdict::Unknown,
+            format!("z3's candidate is not confirmed with the true ln: {desc}"),
+        )
+    }
+}
+
+/// Builds the report at capacity `c`; the §4.2 checks only when `c` is the spec's capacity.
+pub fn report(spec: &Spec, c: &Q) -> Result<VcgReport, ArithError> {
+    let ts = &spec.tenants;
+    let full = alloc::optimum(ts, c)?;
+    let xs: Vec<Interval> = full.x.iter().map(|x| x.interval.clone()).collect();
+    let w = welfare(ts, &xs)?;
+    let mut tenants = Vec::new();
+    let mut total = Interval::point(Q::zero());
+    let mut exact_total = true;
+    for (i, t) in ts.iter().enumerate() {
+        let (h, wo, p, basis) = payment(ts, c, &full, i)?;
+        exact_total &= p.is_point();
+        total = total.add(&p);
+        let v = alloc::utility(t, &xs[i])?;
+        let net = v.sub(&p);
+        let (ic, ic_reason) = incentive_check(ts, c, i);
+        tenants.push(TenantVcg {
+            name: t.name.clone(),
+            cores: full.x[i].six(),
+            value: render_interval(&v),
+            others_without: render_interval(&h),
+            others_with: render_interval(&wo),
+            payment: render_interval(&p),
+            payment_basis: basis,
+            payment_nonnegative: sign_verdict(&p),
+            net_utility: render_interval(&net),
+            individual_rationality: sign_verdict(&net),
+            incentive_compatibility: ic,
+            ic_reason,
+        });
+    }
+    let _ = exact_total;
+    let no_deficit = sign_verdict(&total);
+    let seed_checks = if *c == spec.capacity {
+        seed_checks(spec, &full)?
+    } else {
+        Vec::new()
+    };
+    let mut vs: Vec<Verdict> = Vec::new();
+    for t in &tenants {
+        vs.extend([
+            t.payment_nonnegative,
+            t.individual_rationality,
+            t.incentive_compatibility,
+        ]);
+    }
+    vs.push(no_deficit);
+    vs.extend(seed_checks.iter().map(|s| s.verdict));
+    Ok(VcgReport {
+        spec: spec.file.display().to_string(),
+        capacity: render_exact(c),
+        binding: full.binding,
+        lambda: full.lambda.render(),
+        welfare: render_interval(&w),
+        ln_epsilon: super::lnbound::EPSILON_TEXT.into(),
+        misreport_box: "α′ ∈ [α/10, 10α], β′ ∈ [β/10, 10β]".into(),
+        tenants,
+        total_payment: render_interval(&total),
+        no_deficit,
+        seed_checks,
+        tally: Tally::of(vs),
+    })
+}
+
+/// §4.2's numbers: the allocation without tenant 1, the 245.3 welfare, Payment_1 = 0, and
+/// whether the document's algorithm (each tenant's solo optimum) respects the capacity.
+fn seed_checks(spec: &Spec, full: &Allocation) -> Result<Vec<SeedCheck>, ArithError> {
+    let ts = &spec.tenants;
+    let mut out = Vec::new();
+    if ts.len() < 3 {
+        return Ok(out);
+    }
+    let c = &spec.capacity;
+    let others: Vec<Tenant> = ts[1..].to_vec();
+    let without = alloc::optimum(&others, c)?;
+    let xs: Vec<Interval> = without.x.iter().map(|x| x.interval.clone()).collect();
+    let tol = &spec.quota_tolerance;
+    for (k, (claimed, x)) in [(79, &without.x[0]), (16, &without.x[1])]
+        .into_iter()
+        .enumerate()
+    {
+        let cl = int(claimed);
+        let near = x.interval.lo >= &cl - tol && x.interval.hi <= &cl + tol;
+        let far = x.interval.hi < &cl - tol || x.interval.lo > &cl + tol;
+        out.push(SeedCheck {
+            statement: format!(
+                "x_{}* = {claimed} when tenant 1 does not participate",
+                k + 2
+            ),
+            correct: x.six(),
+            verdict: if near {
+                Verdict::Holds
+            } else if far {
+                Verdict::Refuted
+            } else {
+                Verdict::Unknown
+            },
+            reason: format!(
+                "KKT optimum of the other tenants at capacity {} (±{})",
+                render_exact(c),
+                render_exact(tol)
+            ),
+        });
+    }
+    let h = welfare(&others, &xs)?;
+    let cl = super::rational::parse_decimal("245.3").unwrap_or_else(Q::zero);
+    let d = Interval::point(cl.clone()).sub(&h);
+    out.push(SeedCheck {
+        statement: "Σ_(j≠1) u_j(x_−1*) = u_2(79) + u_3(16) = 245.3".into(),
+        correct: render_interval(&h),
+        verdict: if d.hi.clone() < -super::rational::parse_decimal("0.05").unwrap_or_else(Q::zero) || d.lo > super::rational::parse_decimal("0.05").unwrap_or_else(Q::zero) { Verdict::Refuted } else { Verdict::Unknown },
+        reason: "u_j(x) = α_j·T_j·ln(1+x) − β_j·x² (natural log: the document's own first-order condition αT/(1+x) is the derivative of ln) at the optimum without tenant 1; 245.3 is far outside the enclosure (±0.05)".into(),
+    });
+    let p1 = payment(ts, c, full, 0)?.2;
+    out.push(SeedCheck {
+        statement: "Payment_1 = 245.3 − 245.3 = 0".into(),
+        correct: render_interval(&p1),
+        verdict: if p1.is_point() && p1.lo.is_zero() { Verdict::Holds } else if p1.lo > Q::zero() || p1.hi < Q::zero() { Verdict::Refuted } else { Verdict::Unknown },
+        reason: "at a non-binding capacity every Clarke payment is exactly 0 (the right answer, from wrong intermediate numbers)".into(),
+    });
+    // The document's algorithm ignores the capacity: feasible only if Σ solo optima ≤ C.
+    let solo: Vec<_> = ts
+        .iter()
+        .map(alloc::unconstrained)
+        .collect::<Result<_, _>>()?;
+    let lo: Q = solo.iter().map(|x| x.interval.lo.clone()).sum();
+    let hi: Q = solo.iter().map(|x| x.interval.hi.clone()).sum();
+    out.push(SeedCheck {
+        statement: "compute_nash_equilibrium (each tenant's solo optimum, capacity ignored) is the welfare-maximising allocation".into(),
+        correct: format!("Σ solo optima = {}", render_interval(&Interval::new(lo.clone(), hi.clone()))),
+        verdict: if hi <= *c { Verdict::Holds } else if lo > *c { Verdict::Refuted } else { Verdict::Unknown },
+        reason: format!("true exactly when Σ solo optima ≤ C = {}; at a binding capacity it allocates more than C and its payments are all 0", render_exact(c)),
+    });
+    Ok(out)
+}
+
+/// Human-readable rendering.
+pub fn render_text(r: &VcgReport, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "VCG mechanism (§4.2) at capacity {} ({}), spec {}",
+        r.capacity,
+        if r.binding { "binding" } else { "not binding" },
+        r.spec
+    )?;
+    writeln!(
+        out,
+        "welfare-maximising allocation (KKT, exact): λ = {}, welfare Σu = {}",
+        r.lambda, r.welfare
+    )?;
+    writeln!(
+        out,
+        "values involving ln are sound enclosures (each ln to ε ≤ {}); misreports searched in {}",
+        r.ln_epsilon, r.misreport_box
+    )?;
+    for t in &r.tenants {
+        writeln!(out, "- {}: x = {}, u(x) = {}", t.name, t.cores, t.value)?;
+        writeln!(
+            out,
+            "    others' welfare without it {} / with it {}",
+            t.others_without, t.others_with
+        )?;
+        writeln!(
+            out,
+            "    payment = {} ({}) — payment ≥ 0: {}",
+            t.payment, t.payment_basis, t.payment_nonnegative
+        )?;
+        writeln!(
+            out,
+            "    utility − payment = {} — individual rationality: {}",
+            t.net_utility, t.individual_rationality
+        )?;
+        writeln!(
+            out,
+            "    incentive compatibility: {} — {}",
+            t.incentive_compatibility, t.ic_reason
+        )?;
+    }
+    writeln!(
+        out,
+        "Σ payments = {} — no deficit: {}",
+        r.total_payment, r.no_deficit
+    )?;
+    if !r.seed_checks.is_empty() {
+        writeln!(out, "the document's §4.2 numbers:")?;
+        for s in &r.seed_checks {
+            writeln!(
+                out,
+                "  [{}] {} — correct: {} ({})",
+                s.verdict, s.statement, s.correct, s.reason
+            )?;
+        }
+    }
+    writeln!(out, "verdicts: {}", r.tally)
+}
