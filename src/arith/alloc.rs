@@ -9,6 +9,7 @@
 
 use super::error::ArithError;
 use super::lnbound;
+use super::poly;
 use super::rational::{int, Interval, Q};
 use super::solve::{check, q, qi, value, ExactReal, Outcome};
 use super::spec::Tenant;
@@ -149,50 +150,123 @@ pub fn optimum(tenants: &[Tenant], c: &Q) -> Result<Allocation, ArithError> {
             )))
         }
     };
-    if binds {
-        // λ > 0 and Σx = C. A rational bisection gives a box for λ (a hint: z3 must still satisfy
-        // every KKT condition inside it); tenants whose αT lies outside the box are decided
-        // interior (αT > λ) or at the corner (αT ≤ λ), which drops the disjunctions nlsat
-        // finds hard. The system stays equivalent to the KKT conditions within the box.
-        let lb = lambda_box(tenants, c);
-        system = vec![lambda.ge(q(&lb.lo)), lambda.le(q(&lb.hi)), lambda.gt(qi(0))];
-        system.push(Real::add(&x.iter().collect::<Vec<_>>()).eq(q(c)));
-        for (t, xi) in tenants.iter().zip(&x) {
-            let interior = Bool::and(&[
-                xi.gt(qi(0)),
-                ((lambda.clone() + q(&(&t.beta * int(2))) * xi.clone()) * (qi(1) + xi.clone()))
-                    .eq(q(&t.weight())),
-            ]);
-            let corner = Bool::and(&[xi.eq(qi(0)), q(&t.weight()).le(lambda.clone())]);
-            if t.weight() > lb.hi {
-                system.push(interior);
-            } else if t.weight() <= lb.lo {
-                system.push(corner);
-            } else {
-                system.push(Bool::or(&[interior, corner]));
+    if !binds {
+        system.push(lambda.eq(qi(0)));
+        return match check(&system, TIMEOUT_MS) {
+            Outcome::Sat(m) => {
+                let xs = x
+                    .iter()
+                    .map(|xi| value(&m, xi))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Allocation {
+                    x: xs,
+                    lambda: ExactReal::rational(Q::zero()),
+                    binding: false,
+                })
+            }
+            other => Err(ArithError::Solver(format!(
+                "KKT system at capacity {}: {other:?}",
+                super::rational::render_exact(c)
+            ))),
+        };
+    }
+    binding_optimum(tenants, c)
+}
+
+/// z3 term of a polynomial at `v`.
+fn poly_term(p: &poly::Poly, v: &Real) -> Real {
+    let mut acc = qi(0);
+    for coeff in p.iter().rev() {
+        acc = acc * v.clone() + q(coeff);
+    }
+    acc
+}
+
+/// The binding case. z3 4.8.12's nlsat does not finish on the joint KKT system, so it is
+/// solved in triangular form: (1) a rational bisection encloses the price λ* in a box (Σx(λ)
+/// is strictly decreasing; sound interval arithmetic), which also fixes which tenants are
+/// interior (αT > λ); (2) the square roots are eliminated into one polynomial P(λ) with
+/// P(λ*) = 0 ([`poly::price_polynomial`]); z3 proves P has exactly one root in the box, so that
+/// root is λ*; (3) each x_i is the positive root of (λ* + 2β_i x)(1 + x) = α_iT_i, solved by
+/// z3 with λ* pinned. All values are z3 algebraic numbers.
+fn binding_optimum(tenants: &[Tenant], c: &Q) -> Result<Allocation, ArithError> {
+    let lb = lambda_box(tenants, c);
+    let mut interior = Vec::new();
+    for t in tenants {
+        if t.weight() > lb.hi {
+            interior.push(true);
+        } else if t.weight() <= lb.lo {
+            interior.push(false);
+        } else {
+            return Err(ArithError::Solver(format!(
+                "degenerate: α·T of `{}` equals the price λ* to 30 digits",
+                t.name
+            )));
+        }
+    }
+    let params: Vec<(Q, Q)> = tenants
+        .iter()
+        .zip(&interior)
+        .filter(|(_, i)| **i)
+        .map(|(t, _)| (t.weight(), t.beta.clone()))
+        .collect();
+    let p = poly::price_polynomial(&params, c);
+    if p.len() < 2 {
+        return Err(ArithError::Solver(
+            "the price polynomial is constant".into(),
+        ));
+    }
+    let in_box = |v: &Real| vec![v.ge(q(&lb.lo)), v.le(q(&lb.hi)), poly_term(&p, v).eq(qi(0))];
+    // Uniqueness of the root in the box.
+    let (l1, l2) = (Real::fresh_const("l1"), Real::fresh_const("l2"));
+    let mut two = in_box(&l1);
+    two.extend(in_box(&l2));
+    two.push(l1.lt(&l2));
+    match check(&two, TIMEOUT_MS) {
+        Outcome::Unsat => {}
+        other => {
+            return Err(ArithError::Solver(format!(
+                "price polynomial: root not proven unique in its box ({other:?})"
+            )))
+        }
+    }
+    let lam = Real::fresh_const("lambda");
+    let lambda = match check(&in_box(&lam), TIMEOUT_MS) {
+        Outcome::Sat(m) => value(&m, &lam)?,
+        other => {
+            return Err(ArithError::Solver(format!(
+                "price polynomial has no root in its box ({other:?})"
+            )))
+        }
+    };
+    let mut xs = Vec::new();
+    for (t, inner) in tenants.iter().zip(&interior) {
+        if !*inner {
+            xs.push(ExactReal::rational(Q::zero()));
+            continue;
+        }
+        let x = Real::fresh_const("x");
+        let mut sys = in_box(&lam);
+        sys.push(x.gt(qi(0)));
+        sys.push(
+            ((lam.clone() + q(&(&t.beta * int(2))) * x.clone()) * (qi(1) + x.clone()))
+                .eq(q(&t.weight())),
+        );
+        match check(&sys, TIMEOUT_MS) {
+            Outcome::Sat(m) => xs.push(value(&m, &x)?),
+            other => {
+                return Err(ArithError::Solver(format!(
+                    "allocation of `{}` at the price λ*: {other:?}",
+                    t.name
+                )))
             }
         }
-    } else {
-        system.push(lambda.eq(qi(0)));
     }
-    match check(&system, TIMEOUT_MS) {
-        Outcome::Sat(m) => {
-            let xs = x
-                .iter()
-                .map(|xi| value(&m, xi))
-                .collect::<Result<Vec<_>, _>>()?;
-            let lambda = value(&m, &lambda)?;
-            Ok(Allocation {
-                x: xs,
-                lambda,
-                binding: binds,
-            })
-        }
-        other => Err(ArithError::Solver(format!(
-            "KKT system at capacity {}: {other:?}",
-            super::rational::render_exact(c)
-        ))),
-    }
+    Ok(Allocation {
+        x: xs,
+        lambda,
+        binding: true,
+    })
 }
 
 /// Sound enclosure of u(x) = αT·ln(1+x) − βx² for x in an interval.

@@ -32,6 +32,7 @@ pub mod eval;
 pub mod expr;
 pub mod latency;
 pub mod lnbound;
+pub mod poly;
 pub mod quota;
 pub mod rational;
 pub mod solve;

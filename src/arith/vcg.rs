@@ -171,32 +171,55 @@ fn render_exact_small(i: &Interval) -> String {
     }
 }
 
-/// z3 search for a misreport (α′, β′) of tenant `i` that raises its true utility minus payment.
-pub fn incentive_check(ts: &[Tenant], c: &Q, i: usize) -> (Verdict, String) {
+/// z3 search for a misreport of tenant `i` that raises its true utility minus payment.
+///
+/// Whatever (α′, β′) tenant i reports, the mechanism's allocation x′ is feasible (x′ ≥ 0,
+/// Σx′ ≤ C), so z3 searches over every feasible x′ — a superset of the misreport outcomes,
+/// which makes UNSAT a proof for every misreport in the box and beyond. The true optimum x* is
+/// described by facts it satisfies: its KKT conditions with slope s_j = 1/(1+x*_j) of
+/// ln(1+x) (interior: α_jT_j·s_j − 2β_j·x*_j = λ; corner: x*_j = 0, α_jT_j·s_j ≤ λ), Σx* = C
+/// when binding, λ = 0 when not (which tenants are interior and whether the capacity binds
+/// were decided exactly; the values themselves are not needed). ln(1+x′_j) and
+/// ln(1+x*_j) are free variables tied by the tangent inequality of the concave ln,
+/// ln(1+x′) ≤ ln(1+x*) + s·(x′ − x*). Utility minus Clarke payment is written out with the
+/// pivot term h_i (others' optimum without i, independent of i's report).
+pub fn incentive_check(ts: &[Tenant], c: &Q, full: &Allocation, i: usize) -> (Verdict, String) {
     let n = ts.len();
     let fresh = |p: &str| -> Vec<Real> { (0..n).map(|_| Real::fresh_const(p)).collect() };
-    let (xs, xp, ls, lp) = (fresh("xs"), fresh("xp"), fresh("ls"), fresh("lp"));
-    let (lam, lamp, a, b, h) = (
-        Real::fresh_const("lam"),
-        Real::fresh_const("lamp"),
-        Real::fresh_const("a"),
-        Real::fresh_const("b"),
-        Real::fresh_const("h"),
+    let (xs, xp, ls, lp, sl) = (
+        fresh("xs"),
+        fresh("xp"),
+        fresh("ls"),
+        fresh("lp"),
+        fresh("slope"),
     );
+    let (lam, h) = (Real::fresh_const("lam"), Real::fresh_const("h"));
     let ti = &ts[i];
-    let mut base = alloc::kkt_constraints(ts, c, &xs, &lam);
-    base.push(a.ge(q(&(&ti.alpha / int(10)))));
-    base.push(a.le(q(&(&ti.alpha * int(10)))));
-    base.push(b.ge(q(&(&ti.beta / int(10)))));
-    base.push(b.le(q(&(&ti.beta * int(10)))));
-    for j in 0..n {
-        // ln(1+xp_j) ≤ ln(1+xs_j) + (xp_j − xs_j)/(1+xs_j), times 1+xs_j > 0.
-        base.push(
-            ((lp[j].clone() - ls[j].clone()) * (qi(1) + xs[j].clone()))
-                .le(xp[j].clone() - xs[j].clone()),
-        );
-        base.push(xp[j].ge(qi(0)));
+    let mut sys: Vec<z3::ast::Bool> = Vec::new();
+    sys.push(lam.ge(qi(0)));
+    if full.binding {
+        sys.push(lam.gt(qi(0)));
+        sys.push(Real::add(&xs.iter().collect::<Vec<_>>()).eq(q(c)));
+    } else {
+        sys.push(lam.eq(qi(0)));
     }
+    for (j, t) in ts.iter().enumerate() {
+        let box_ = &full.x[j].interval;
+        if box_.lo > Q::zero() {
+            sys.push(
+                (q(&t.weight()) * sl[j].clone() - q(&(&t.beta * int(2))) * xs[j].clone())
+                    .eq(lam.clone()),
+            );
+        } else {
+            sys.push(xs[j].eq(qi(0)));
+            sys.push((q(&t.weight()) * sl[j].clone()).le(lam.clone()));
+        }
+        sys.push(xp[j].ge(qi(0)));
+        sys.push(
+            (lp[j].clone() - ls[j].clone()).le(sl[j].clone() * (xp[j].clone() - xs[j].clone())),
+        );
+    }
+    sys.push(Real::add(&xp.iter().collect::<Vec<_>>()).le(q(c)));
     let u = |t: &Tenant, l: &Real, x: &Real| {
         q(&t.weight()) * l.clone() - q(&t.beta) * x.clone() * x.clone()
     };
@@ -211,25 +234,9 @@ pub fn incentive_check(ts: &[Tenant], c: &Q, i: usize) -> (Verdict, String) {
             Real::add(&terms)
         }
     };
-    // Clarke pivot: p = h − Σ_{j≠i} u_j(x); h (others' optimum without i) does not depend on i's report.
     let truth = u(ti, &ls[i], &xs[i]) - (h.clone() - others(&ls, &xs));
     let lie = u(ti, &lp[i], &xp[i]) - (h.clone() - others(&lp, &xp));
-    let gain = lie.gt(&truth);
-    // Full encoding: xp is the allocation the mechanism computes from the misreport.
-    let params: Vec<(Real, Real)> = ts
-        .iter()
-        .enumerate()
-        .map(|(j, t)| {
-            if j == i {
-                (a.clone() * q(&t.traffic), b.clone())
-            } else {
-                (q(&t.weight()), q(&t.beta))
-            }
-        })
-        .collect();
-    let mut full = base.clone();
-    full.extend(alloc::kkt_terms(&params, c, &xp, &lamp));
-    full.push(gain.clone());
+    sys.push(lie.gt(&truth));
     let boxed = format!(
         "α′ ∈ [{}, {}], β′ ∈ [{}, {}]",
         render_exact(&(&ti.alpha / int(10))),
@@ -237,31 +244,21 @@ pub fn incentive_check(ts: &[Tenant], c: &Q, i: usize) -> (Verdict, String) {
         render_exact(&(&ti.beta / int(10))),
         render_exact(&(&ti.beta * int(10)))
     );
-    match check(&full, IC_TIMEOUT_MS) {
-        Outcome::Unsat => return (Verdict::Holds, format!("z3: no misreport {boxed} raises utility minus payment (UNSAT; ln only through its tangent inequality)")),
-        Outcome::Sat(m) => return counterexample(ts, &m, &xs, &xp, &a, &b, i),
-        Outcome::Unknown(_) => {}
-    }
-    // Relaxation: any feasible allocation (a superset of every misreport's outcome).
-    let mut relaxed = base;
-    let sum = Real::add(&xp.iter().collect::<Vec<_>>());
-    relaxed.push(sum.le(q(c)));
-    relaxed.push(gain);
-    match check(&relaxed, IC_TIMEOUT_MS * 2) {
-        Outcome::Unsat => (Verdict::Holds, format!("z3: no feasible allocation, hence no misreport {boxed}, raises utility minus payment (UNSAT on the relaxation; the exact misreport encoding timed out)")),
-        Outcome::Sat(m) => counterexample(ts, &m, &xs, &xp, &a, &b, i),
+    match check(&sys, IC_TIMEOUT_MS) {
+        Outcome::Unsat => (
+            Verdict::Holds,
+            format!("z3: UNSAT — no feasible allocation, hence no misreport ({boxed} or any other), raises utility minus payment; ln enters only through its tangent inequality"),
+        ),
+        Outcome::Sat(m) => counterexample(ts, &m, &xs, &xp, i),
         Outcome::Unknown(r) => (Verdict::Unknown, format!("z3 gave up: {r}")),
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn counterexample(
     ts: &[Tenant],
     m: &z3::Model,
     xs: &[Real],
     xp: &[Real],
-    a: &Real,
-    b: &Real,
     i: usize,
 ) -> (Verdict, String) {
     // A model of the abstraction; confirm it with the true ln before calling it a counterexample.
@@ -284,9 +281,7 @@ fn counterexample(
     };
     let gain = wp.sub(&ws);
     let desc = format!(
-        "α′={}, β′={}, allocation {}; true utility gain {}",
-        value(m, a).map(|v| v.render()).unwrap_or_default(),
-        value(m, b).map(|v| v.render()).unwrap_or_default(),
+        "allocation {}; true utility gain {}",
         p.iter().map(render_interval).collect::<Vec<_>>().join(", "),
         render_interval(&gain)
     );
@@ -316,7 +311,7 @@ pub fn report(spec: &Spec, c: &Q) -> Result<VcgReport, ArithError> {
         total = total.add(&p);
         let v = alloc::utility(t, &xs[i])?;
         let net = v.sub(&p);
-        let (ic, ic_reason) = incentive_check(ts, c, i);
+        let (ic, ic_reason) = incentive_check(ts, c, &full, i);
         tenants.push(TenantVcg {
             name: t.name.clone(),
             cores: full.x[i].six(),
