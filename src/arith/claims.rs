@@ -17,7 +17,7 @@ use std::path::Path;
 use z3::ast::Bool;
 
 /// z3 timeout per check (ms).
-const TIMEOUT_MS: u32 = 4000;
+const TIMEOUT_MS: u32 = 2000;
 
 /// One claim as written in `claims.toml`.
 #[derive(Debug, Clone)]
@@ -249,32 +249,45 @@ pub fn check_claim(
         );
         return res;
     };
-    let mut comp = Compiler::new(spec, payments);
-    let compiled: Result<Bool, EvalError> = if e.is_bool() {
-        comp.boolean(e)
-    } else {
-        comp.num(e).map(|v| {
-            res.value = Some(render_interval(&v.interval));
-            let cl = c
-                .claimed
-                .clone()
-                .unwrap_or_else(|| Q::from_integer(0.into()));
-            Bool::and(&[
-                (v.term.clone() - q(&cl)).le(q(&c.tolerance)),
-                (q(&cl) - v.term).le(q(&c.tolerance)),
-            ])
-        })
-    };
-    res.sides = comp.sides.clone();
-    res.uses_ln_enclosure = comp.bounded;
-    match compiled {
-        Err(EvalError::Input(m)) | Err(EvalError::Undecidable(m)) => {
-            res.reason = m;
-        }
-        Ok(b) => {
-            let (v, why) = decide(&comp.constraints, &b, comp.bounded);
-            res.verdict = v;
-            res.reason = why;
+    // First exactly (algebraic values pinned by their polynomials); if z3 gives up, again
+    // with algebraic values replaced by their isolating intervals (sound over-approximation).
+    for boxes in [false, true] {
+        let mut comp = Compiler::new(spec, payments);
+        comp.boxes = boxes;
+        let compiled: Result<Bool, EvalError> = if e.is_bool() {
+            comp.boolean(e)
+        } else {
+            comp.num(e).map(|v| {
+                res.value = Some(render_interval(&v.interval));
+                let cl = c
+                    .claimed
+                    .clone()
+                    .unwrap_or_else(|| Q::from_integer(0.into()));
+                Bool::and(&[
+                    (v.term.clone() - q(&cl)).le(q(&c.tolerance)),
+                    (q(&cl) - v.term).le(q(&c.tolerance)),
+                ])
+            })
+        };
+        res.sides = comp.sides.clone();
+        res.uses_ln_enclosure = comp.bounded;
+        match compiled {
+            Err(EvalError::Input(m)) | Err(EvalError::Undecidable(m)) => {
+                res.reason = m;
+                return res;
+            }
+            Ok(b) => {
+                let (v, why) = decide(&comp.constraints, &b, comp.bounded);
+                res.verdict = v;
+                res.reason = if boxes {
+                    format!("{why}; algebraic values entered through their isolating intervals (width < 1e-40) because the exact encoding timed out")
+                } else {
+                    why
+                };
+                if v != Verdict::Unknown || !comp.boxes_would_help() {
+                    return res;
+                }
+            }
         }
     }
     res

@@ -46,6 +46,10 @@ pub struct Compiler<'a> {
     /// The rendered values of both sides of every comparison compiled, in order.
     pub sides: Vec<[String; 2]>,
     quotas: HashMap<String, super::solve::ExactReal>,
+    quota_terms: HashMap<String, Real>,
+    /// When true, algebraic values (`quota`) enter z3 only through their isolating intervals
+    /// (an over-approximation: still sound, and easier for nlsat).
+    pub boxes: bool,
     payments: &'a dyn Fn(&str) -> Result<Interval, EvalError>,
 }
 
@@ -80,6 +84,8 @@ impl<'a> Compiler<'a> {
             bounded: false,
             sides: Vec::new(),
             quotas: HashMap::new(),
+            quota_terms: HashMap::new(),
+            boxes: false,
             payments,
         }
     }
@@ -135,6 +141,12 @@ impl<'a> Compiler<'a> {
             term: y,
             interval: i,
         }
+    }
+
+    /// Whether re-running with [`Compiler::boxes`] could change the outcome (an algebraic
+    /// value was pinned by its polynomial).
+    pub fn boxes_would_help(&self) -> bool {
+        !self.boxes && !self.quota_terms.is_empty()
     }
 
     /// Compiles a numeric expression.
@@ -246,9 +258,19 @@ impl<'a> Compiler<'a> {
                         x
                     }
                 };
+                if self.boxes {
+                    return Ok(self.bounded_var(x.interval));
+                }
+                if let Some(v) = self.quota_terms.get(&t.name) {
+                    return Ok(Value {
+                        term: v.clone(),
+                        interval: x.interval,
+                    });
+                }
                 let v = Real::fresh_const("quota");
                 self.constraints.push(alloc::foc_poly(t, &v));
                 self.constraints.push(v.gt(q(&Q::zero())));
+                self.quota_terms.insert(t.name.clone(), v.clone());
                 Ok(Value {
                     term: v,
                     interval: x.interval,

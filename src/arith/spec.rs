@@ -121,8 +121,6 @@ impl Spec {
                 reason: e.message().to_string(),
             })?;
         let r = Reader { file: path };
-        let mut values = BTreeMap::new();
-        r.flatten("", &toml::Value::Table(root.clone()), &mut values)?;
 
         let tenants_v = r.array(&root, "tenant", "tenant")?;
         let mut tenants = Vec::new();
@@ -216,6 +214,10 @@ impl Spec {
             availability_pct: r.positive(s, "availability_pct", "sla")?,
             error_rate_pct: r.positive(s, "error_rate_pct", "sla")?,
         };
+        // Every other numeric leaf, for claims (after the typed fields, so their errors name
+        // the typed path first).
+        let mut values = BTreeMap::new();
+        r.flatten("", &toml::Value::Table(root.clone()), &mut values)?;
         Ok(Spec {
             file: path.to_path_buf(),
             tenants,
