@@ -199,7 +199,7 @@ impl<'a> Compiler<'a> {
                 let a = self.num(a)?;
                 let mut term = q(&Q::one());
                 for _ in 0..*k {
-                    term = term * a.term.clone();
+                    term *= a.term.clone();
                 }
                 Ok(Value {
                     term,

@@ -185,7 +185,7 @@ impl Interval {
         for _ in 0..k {
             acc = acc.mul(self);
         }
-        if k % 2 == 0 && self.lo < Q::zero() && self.hi > Q::zero() {
+        if k & 1 == 0 && self.lo < Q::zero() && self.hi > Q::zero() {
             acc.lo = Q::zero();
         }
         acc

@@ -448,7 +448,7 @@ pub fn render_text(r: &VcgReport, out: &mut dyn Write) -> std::io::Result<()> {
     )?;
     writeln!(
         out,
-        "values involving ln are sound enclosures (each ln to ε ≤ {}); misreports searched in {}",
+        "values involving ln are sound enclosures (each ln to ε ≤ {}); misreports {} (and any other) are covered by z3 searching every feasible allocation",
         r.ln_epsilon, r.misreport_box
     )?;
     for t in &r.tenants {
