@@ -79,6 +79,19 @@ pub struct Sla {
     pub error_rate_pct: Q,
 }
 
+/// The document's own §4.2 VCG numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VcgClaims {
+    /// Allocation of tenants 2..n when tenant 1 does not participate (79, 16).
+    pub without_first: Vec<Q>,
+    /// Σ_(j≠1) u_j at that allocation (245.3).
+    pub others_welfare: Q,
+    /// Tenant 1's payment (0).
+    pub payment_first: Q,
+    /// Tolerance of the welfare figure (it is printed to one decimal).
+    pub welfare_tolerance: Q,
+}
+
 /// The whole spec.
 #[derive(Debug, Clone)]
 pub struct Spec {
@@ -88,12 +101,12 @@ pub struct Spec {
     pub tenants: Vec<Tenant>,
     /// Cores available (Σx ≤ capacity).
     pub capacity: Q,
-    /// A capacity at which the constraint binds, used by reports to show the binding case.
-    pub binding_capacity: Q,
     /// Tolerance of the document's rounded quotas (0.5: they are printed as integers).
     pub quota_tolerance: Q,
     /// The total quota the document claims (§4.1 "总配额").
     pub claimed_total: Option<Q>,
+    /// §4.2's numbers, if given.
+    pub vcg_claims: Option<VcgClaims>,
     /// §3.1.
     pub latency: Latency,
     /// §1.2.
@@ -162,11 +175,28 @@ impl Spec {
         }
         let cap = r.table_at(&root, "capacity")?;
         let capacity = r.positive(cap, "cores", "capacity")?;
-        let binding_capacity = r.positive(cap, "binding_example", "capacity")?;
 
         let qt = r.table_at(&root, "quota")?;
         let quota_tolerance = r.non_negative(qt, "tolerance", "quota")?;
         let claimed_total = r.opt_number(qt, "claimed_total", "quota")?;
+        let vcg_claims = match root.get("vcg") {
+            None => None,
+            Some(v) => {
+                let t = r.table(v, "vcg")?;
+                let arr = r.array(t, "claimed_without_first", "vcg")?;
+                let without_first = arr
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| r.number_value(v, format!("vcg.claimed_without_first[{i}]")))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Some(VcgClaims {
+                    without_first,
+                    others_welfare: r.number(t, "claimed_others_welfare", "vcg")?,
+                    payment_first: r.number(t, "claimed_payment_first", "vcg")?,
+                    welfare_tolerance: r.non_negative(t, "welfare_tolerance", "vcg")?,
+                })
+            }
+        };
         let lat = r.table_at(&root, "latency")?;
         let mut layers = Vec::new();
         for (i, lv) in r.array(lat, "layer", "latency")?.iter().enumerate() {
@@ -222,9 +252,9 @@ impl Spec {
             file: path.to_path_buf(),
             tenants,
             capacity,
-            binding_capacity,
             quota_tolerance,
             claimed_total,
+            vcg_claims,
             latency,
             sla,
             values,

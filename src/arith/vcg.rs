@@ -360,39 +360,44 @@ pub fn report(spec: &Spec, c: &Q) -> Result<VcgReport, ArithError> {
     })
 }
 
-/// §4.2's numbers: the allocation without tenant 1, the 245.3 welfare, Payment_1 = 0, and
-/// whether the document's algorithm (each tenant's solo optimum) respects the capacity.
+/// Verdict of "the value in `i` equals `c` within `tol`".
+fn within(i: &Interval, c: &Q, tol: &Q) -> Verdict {
+    if i.lo >= c - tol && i.hi <= c + tol {
+        Verdict::Holds
+    } else if i.hi < c - tol || i.lo > c + tol {
+        Verdict::Refuted
+    } else {
+        Verdict::Unknown
+    }
+}
+
+/// §4.2's numbers (from the spec's `[vcg]` table): the allocation without tenant 1, the
+/// others' welfare, tenant 1's payment, and whether the document's algorithm (each tenant's
+/// solo optimum) respects the capacity.
 fn seed_checks(spec: &Spec, full: &Allocation) -> Result<Vec<SeedCheck>, ArithError> {
     let ts = &spec.tenants;
     let mut out = Vec::new();
-    if ts.len() < 3 {
+    let Some(vc) = &spec.vcg_claims else {
         return Ok(out);
-    }
+    };
     let c = &spec.capacity;
     let others: Vec<Tenant> = ts[1..].to_vec();
+    if others.is_empty() {
+        return Ok(out);
+    }
     let without = alloc::optimum(&others, c)?;
     let xs: Vec<Interval> = without.x.iter().map(|x| x.interval.clone()).collect();
     let tol = &spec.quota_tolerance;
-    for (k, (claimed, x)) in [(79, &without.x[0]), (16, &without.x[1])]
-        .into_iter()
-        .enumerate()
-    {
-        let cl = int(claimed);
-        let near = x.interval.lo >= &cl - tol && x.interval.hi <= &cl + tol;
-        let far = x.interval.hi < &cl - tol || x.interval.lo > &cl + tol;
+    for ((t, claimed), x) in others.iter().zip(&vc.without_first).zip(&without.x) {
         out.push(SeedCheck {
             statement: format!(
-                "x_{}* = {claimed} when tenant 1 does not participate",
-                k + 2
+                "x* of `{}` = {} when `{}` does not participate",
+                t.name,
+                render_exact(claimed),
+                ts[0].name
             ),
             correct: x.six(),
-            verdict: if near {
-                Verdict::Holds
-            } else if far {
-                Verdict::Refuted
-            } else {
-                Verdict::Unknown
-            },
+            verdict: within(&x.interval, claimed, tol),
             reason: format!(
                 "KKT optimum of the other tenants at capacity {} (±{})",
                 render_exact(c),
@@ -401,22 +406,23 @@ fn seed_checks(spec: &Spec, full: &Allocation) -> Result<Vec<SeedCheck>, ArithEr
         });
     }
     let h = welfare(&others, &xs)?;
-    let cl = super::rational::parse_decimal("245.3").unwrap_or_else(Q::zero);
-    let d = Interval::point(cl.clone()).sub(&h);
     out.push(SeedCheck {
-        statement: "Σ_(j≠1) u_j(x_−1*) = u_2(79) + u_3(16) = 245.3".into(),
+        statement: format!("Σ_(j≠1) u_j(x_−1*) = {}", render_exact(&vc.others_welfare)),
         correct: render_interval(&h),
-        verdict: if d.hi.clone() < -super::rational::parse_decimal("0.05").unwrap_or_else(Q::zero) || d.lo > super::rational::parse_decimal("0.05").unwrap_or_else(Q::zero) { Verdict::Refuted } else { Verdict::Unknown },
-        reason: "u_j(x) = α_j·T_j·ln(1+x) − β_j·x² (natural log: the document's own first-order condition αT/(1+x) is the derivative of ln) at the optimum without tenant 1; 245.3 is far outside the enclosure (±0.05)".into(),
+        verdict: within(&h, &vc.others_welfare, &vc.welfare_tolerance),
+        reason: format!(
+            "u_j(x) = α_j·T_j·ln(1+x) − β_j·x² (natural log: the document's own first-order condition αT/(1+x) is its derivative) at the optimum without tenant 1, tolerance ±{}",
+            render_exact(&vc.welfare_tolerance)
+        ),
     });
     let p1 = payment(ts, c, full, 0)?.2;
     out.push(SeedCheck {
-        statement: "Payment_1 = 245.3 − 245.3 = 0".into(),
+        statement: format!("Payment_1 = {}", render_exact(&vc.payment_first)),
         correct: render_interval(&p1),
-        verdict: if p1.is_point() && p1.lo.is_zero() { Verdict::Holds } else if p1.lo > Q::zero() || p1.hi < Q::zero() { Verdict::Refuted } else { Verdict::Unknown },
-        reason: "at a non-binding capacity every Clarke payment is exactly 0 (the right answer, from wrong intermediate numbers)".into(),
+        verdict: within(&p1, &vc.payment_first, &Q::zero()),
+        reason: "Clarke pivot payment; at a non-binding capacity it is exactly 0, whatever the welfare figures".into(),
     });
-    // The document's algorithm ignores the capacity: feasible only if Σ solo optima ≤ C.
+    // The document's algorithm ignores the capacity: optimal only if Σ solo optima ≤ C.
     let solo: Vec<_> = ts
         .iter()
         .map(alloc::unconstrained)
@@ -424,10 +430,19 @@ fn seed_checks(spec: &Spec, full: &Allocation) -> Result<Vec<SeedCheck>, ArithEr
     let lo: Q = solo.iter().map(|x| x.interval.lo.clone()).sum();
     let hi: Q = solo.iter().map(|x| x.interval.hi.clone()).sum();
     out.push(SeedCheck {
-        statement: "compute_nash_equilibrium (each tenant's solo optimum, capacity ignored) is the welfare-maximising allocation".into(),
+        statement: "compute_nash_equilibrium (each tenant's solo optimum, capacity ignored) gives the welfare-maximising allocation".into(),
         correct: format!("Σ solo optima = {}", render_interval(&Interval::new(lo.clone(), hi.clone()))),
-        verdict: if hi <= *c { Verdict::Holds } else if lo > *c { Verdict::Refuted } else { Verdict::Unknown },
-        reason: format!("true exactly when Σ solo optima ≤ C = {}; at a binding capacity it allocates more than C and its payments are all 0", render_exact(c)),
+        verdict: if hi <= *c {
+            Verdict::Holds
+        } else if lo > *c {
+            Verdict::Refuted
+        } else {
+            Verdict::Unknown
+        },
+        reason: format!(
+            "true exactly when Σ solo optima ≤ C = {}; at a binding capacity (try --capacity 200) the algorithm allocates more than C and charges nothing",
+            render_exact(c)
+        ),
     });
     Ok(out)
 }
