@@ -17,7 +17,7 @@ use std::path::Path;
 use z3::ast::Bool;
 
 /// z3 timeout per check (ms).
-const TIMEOUT_MS: u32 = 2000;
+const TIMEOUT_MS: u32 = 3000;
 
 /// One claim as written in `claims.toml`.
 #[derive(Debug, Clone)]
@@ -181,41 +181,35 @@ pub struct ClaimResult {
 }
 
 fn decide(constraints: &[Bool], b: &Bool, bounded: bool) -> (Verdict, String) {
-    let mut neg = constraints.to_vec();
-    neg.push(b.not());
     let enc = if bounded {
         " (ln replaced by its sound enclosure)"
     } else {
         ""
     };
-    match check(&neg, TIMEOUT_MS) {
-        Outcome::Unsat => {
-            return (
-                Verdict::Holds,
-                format!("z3: the negation is unsatisfiable{enc}"),
-            )
-        }
-        Outcome::Unknown(r) => {
-            return (Verdict::Unknown, format!("z3 gave up on the negation: {r}"))
-        }
-        Outcome::Sat(_) => {}
-    }
+    let mut neg = constraints.to_vec();
+    neg.push(b.not());
     let mut pos = constraints.to_vec();
     pos.push(b.clone());
-    match check(&pos, TIMEOUT_MS) {
-        Outcome::Unsat => (
-            Verdict::Refuted,
-            format!("z3: the claim is unsatisfiable{enc}"),
+    // Both are asked, so a verdict is never vacuous: `holds` needs the claim satisfiable and
+    // its negation not, `refuted` the reverse.
+    let (n, p) = (check(&neg, TIMEOUT_MS), check(&pos, TIMEOUT_MS));
+    match (n, p) {
+        (Outcome::Unsat, Outcome::Sat(_)) => (Verdict::Holds, format!("z3: the negation is unsatisfiable{enc}")),
+        (Outcome::Sat(_), Outcome::Unsat) => (Verdict::Refuted, format!("z3: the claim is unsatisfiable{enc}")),
+        (Outcome::Unsat, Outcome::Unsat) => (
+            Verdict::Unknown,
+            "the constraints defining the values are inconsistent (both the claim and its negation are unsatisfiable)".into(),
         ),
-        Outcome::Unknown(r) => (Verdict::Unknown, format!("z3 gave up on the claim: {r}")),
-        Outcome::Sat(_) if bounded => (
+        (Outcome::Unknown(r), _) => (Verdict::Unknown, format!("z3 gave up on the negation: {r}")),
+        (_, Outcome::Unknown(r)) => (Verdict::Unknown, format!("z3 gave up on the claim: {r}")),
+        (Outcome::Sat(_), Outcome::Sat(_)) if bounded => (
             Verdict::Unknown,
             format!(
                 "the ln enclosures (width ≤ {} each) straddle the decision boundary",
                 super::lnbound::EPSILON_TEXT
             ),
         ),
-        Outcome::Sat(_) => (
+        (Outcome::Sat(_), Outcome::Sat(_)) => (
             Verdict::Unknown,
             "z3 satisfied both the claim and its negation".into(),
         ),

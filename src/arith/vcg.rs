@@ -21,7 +21,7 @@ use std::io::Write;
 use z3::ast::Real;
 
 /// z3 timeout for one IC search (ms).
-const IC_TIMEOUT_MS: u32 = 1500;
+const IC_TIMEOUT_MS: u32 = 3000;
 
 /// A tenant's VCG line.
 #[derive(Debug, Clone, Serialize)]
@@ -234,6 +234,17 @@ pub fn incentive_check(ts: &[Tenant], c: &Q, full: &Allocation, i: usize) -> (Ve
             Real::add(&terms)
         }
     };
+    // The facts must be consistent, else UNSAT below would prove nothing.
+    match check(&sys, IC_TIMEOUT_MS) {
+        Outcome::Sat(_) => {}
+        Outcome::Unsat => {
+            return (
+                Verdict::Unknown,
+                "the facts describing x* are inconsistent; an UNSAT answer would be vacuous".into(),
+            )
+        }
+        Outcome::Unknown(r) => return (Verdict::Unknown, format!("z3 gave up on the facts: {r}")),
+    }
     let truth = u(ti, &ls[i], &xs[i]) - (h.clone() - others(&ls, &xs));
     let lie = u(ti, &lp[i], &xp[i]) - (h.clone() - others(&lp, &xp));
     sys.push(lie.gt(&truth));
@@ -247,7 +258,7 @@ pub fn incentive_check(ts: &[Tenant], c: &Q, full: &Allocation, i: usize) -> (Ve
     match check(&sys, IC_TIMEOUT_MS) {
         Outcome::Unsat => (
             Verdict::Holds,
-            format!("z3: UNSAT — no feasible allocation, hence no misreport ({boxed} or any other), raises utility minus payment; ln enters only through its tangent inequality"),
+            format!("z3: the facts are satisfiable and adding a gain makes them UNSAT — no feasible allocation, hence no misreport ({boxed} or any other), raises utility minus payment; ln enters only through its tangent inequality"),
         ),
         Outcome::Sat(m) => counterexample(ts, &m, &xs, &xp, i),
         Outcome::Unknown(r) => (Verdict::Unknown, format!("z3 gave up: {r}")),
