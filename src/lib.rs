@@ -5,6 +5,7 @@
 //! results.
 #![warn(missing_debug_implementations, rust_2018_idioms)]
 
+pub mod arith;
 pub mod catalog;
 pub mod check;
 pub mod cli;

@@ -26,6 +26,8 @@ pub enum Command {
     Audit(AuditArgs),
     /// Measure checking speed and memory (writes a Markdown table).
     Bench(BenchArgs),
+    /// z3 proves or refutes the design document's arithmetic (quota, VCG, latency, claims).
+    Arith(crate::arith::ArithArgs),
     /// Show the CPUs, NUMA nodes, caches, huge pages and SIMD features, and the executor
     /// layout that follows from them.
     Hw(crate::exec::hw::HwArgs),
