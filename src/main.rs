@@ -15,7 +15,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Cross(args) => commands::cross::run(&args),
         Command::Arith(args) => commands::arith(&args),
         Command::Hw(args) => Ok(flashcheck::exec::hw::run(&args, &mut std::io::stdout().lock())?),
-        Command::Audit(_) | Command::Bench(_) => anyhow::bail!("not built yet"),
+        Command::Bench(args) => commands::bench::run(&args),
+        Command::Audit(args) => commands::audit::run(&args),
     }
 }
 

@@ -1,6 +1,8 @@
 //! One module per subcommand: each turns parsed arguments into library calls and one printed
 //! report, and returns the exit code.
 
+pub mod audit;
+pub mod bench;
 pub mod check;
 pub mod cross;
 pub mod tla;

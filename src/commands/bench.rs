@@ -1,0 +1,192 @@
+//! `flashcheck bench`: measures `flashcheck check inventory` (time, distinct states/s, peak
+//! memory per distinct state, the extra memory of the liveness pass) over a range of sizes,
+//! and TLC (`-workers 1`, same spec, same invariants) side by side in the same run, then
+//! writes a Markdown table with the command that produced it.
+//!
+//! Each measurement is a child process (this binary, `check ... --json`), so its peak
+//! resident memory comes from `wait4`'s rusage and no run inherits another's heap.
+
+use anyhow::{bail, Context, Result};
+use flashcheck::catalog::{Constants, ModelName, Port};
+use flashcheck::cli::BenchArgs;
+use flashcheck::report::{CheckReport, PropertyKind};
+use flashcheck::tla::{self, TlaEngine, TlaOptions};
+use flashcheck::twin::{self, EngineChoice};
+use std::fmt::Write as _;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// One child run: its report, wall seconds and peak RSS in bytes.
+struct Measured {
+    report: CheckReport,
+    wall_s: f64,
+    peak_rss: u64,
+}
+
+fn run_child(args: &[String]) -> Result<Measured> {
+    let exe = std::env::current_exe()?;
+    let started = Instant::now();
+    let child = Command::new(exe)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let pid = child.id() as libc::pid_t;
+    let mut stdout = child.stdout.context("child stdout")?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut text)?;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to overwrite.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our own child, not yet reaped (std's Child was consumed without wait).
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall_s = started.elapsed().as_secs_f64();
+    if waited != pid {
+        bail!("wait4 failed for {}", args.join(" "));
+    }
+    let report: CheckReport =
+        serde_json::from_str(&text).with_context(|| format!("flashcheck {}", args.join(" ")))?;
+    Ok(Measured {
+        report,
+        wall_s,
+        peak_rss: usage.ru_maxrss as u64 * 1024,
+    })
+}
+
+fn check_args(users: u64, stock: u64, safety_only: bool) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "check",
+        "inventory",
+        "-c",
+        &format!("Users={users}"),
+        "-c",
+        &format!("Stock={stock}"),
+        "--json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    if safety_only {
+        args.push("--safety-only".into());
+    }
+    args
+}
+
+/// TLC checking the same invariants (and deadlock) in one run: the safety-only workload.
+fn tlc_safety(users: u64, stock: u64, jar: &std::path::Path) -> Result<CheckReport> {
+    let constants = Constants::parse(
+        ModelName::Inventory,
+        &[format!("Users={users}"), format!("Stock={stock}")],
+    )?;
+    let port = Port::build(&constants)?;
+    let dir = tempfile::tempdir()?;
+    let mut job = twin::job(ModelName::Inventory, &port, dir.path())?;
+    job.properties.retain(|p| p.kind == PropertyKind::Always);
+    let engine = TlaEngine::Tlc {
+        jar: jar.to_path_buf(),
+    };
+    Ok(tla::run(&job, &engine, &TlaOptions::default())?)
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1e6
+}
+
+/// Runs the benchmark and writes `args.out`.
+pub fn run(args: &BenchArgs) -> Result<i32> {
+    let mut sizes: Vec<(u64, u64)> = vec![(6, 4), (7, 4), (8, 5), (9, 6), (9, 5), (10, 6)];
+    if args.large {
+        sizes.push((11, 6));
+    }
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let mut out = String::new();
+    let _ = writeln!(out, "# flashcheck benchmark: `flashcheck check inventory`\n");
+    let _ = writeln!(
+        out,
+        "Produced by `{}` on {} cores (load average at start: {}). \
+         Deduction = atomic; 1 stateright thread; wall time of the whole child process.\n",
+        std::env::args().collect::<Vec<_>>().join(" "),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    );
+    let _ = writeln!(out, "## Growth with users and stock\n");
+    let _ = writeln!(
+        out,
+        "| users/stock | distinct states | depth | safety-only s | distinct/s | peak MB | bytes/state | with liveness s | liveness peak MB | liveness extra bytes/state |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
+    for &(users, stock) in &sizes {
+        let safety = run_child(&check_args(users, stock, true))?;
+        let n = safety.report.distinct_states;
+        let full = if n <= 6_000_000 {
+            Some(run_child(&check_args(users, stock, false))?)
+        } else {
+            None
+        };
+        let (full_s, full_mb, extra) = match &full {
+            Some(f) => (
+                format!("{:.2}", f.wall_s),
+                format!("{:.0}", mb(f.peak_rss)),
+                format!(
+                    "{:.0}",
+                    (f.peak_rss.saturating_sub(safety.peak_rss)) as f64 / n as f64
+                ),
+            ),
+            None => ("—".into(), "—".into(), "—".into()),
+        };
+        let _ = writeln!(
+            out,
+            "| {users}/{stock} | {n} | {} | {:.3} | {:.0} | {:.0} | {:.1} | {full_s} | {full_mb} | {extra} |",
+            safety.report.depth,
+            safety.wall_s,
+            n as f64 / safety.wall_s,
+            mb(safety.peak_rss),
+            safety.peak_rss as f64 / n as f64,
+        );
+        eprintln!("bench: {users}/{stock}: {n} states, {:.2} s", safety.wall_s);
+    }
+    if args.tlc {
+        let engine = EngineChoice::Tlc.resolve(args.engine.tla2tools.as_deref())?;
+        let TlaEngine::Tlc { jar } = engine else {
+            bail!("--tlc needs tla2tools.jar");
+        };
+        let _ = writeln!(out, "\n## Side by side with TLC (`-workers 1`), safety only\n");
+        let _ = writeln!(
+            out,
+            "Same spec (`tla/Inventory.tla`), same invariants and deadlock check, one TLC run \
+             (JVM start included) against one `flashcheck check --safety-only` process.\n"
+        );
+        let _ = writeln!(
+            out,
+            "| users/stock | distinct (TLC) | distinct (flashcheck) | TLC s | flashcheck s | speed-up | TLC distinct/s | flashcheck distinct/s |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+        let mut pairs = vec![(8, 5), (9, 5)];
+        if args.large {
+            pairs.push((10, 6));
+        }
+        for (users, stock) in pairs {
+            let ours = run_child(&check_args(users, stock, true))?;
+            let started = Instant::now();
+            let tlc = tlc_safety(users, stock, &jar)?;
+            let tlc_s = started.elapsed().as_secs_f64();
+            let _ = writeln!(
+                out,
+                "| {users}/{stock} | {} | {} | {tlc_s:.2} | {:.3} | {:.1}× | {:.0} | {:.0} |",
+                tlc.distinct_states,
+                ours.report.distinct_states,
+                ours.wall_s,
+                tlc_s / ours.wall_s,
+                tlc.distinct_states as f64 / tlc_s,
+                ours.report.distinct_states as f64 / ours.wall_s,
+            );
+            eprintln!("bench: TLC {users}/{stock}: {tlc_s:.1} s");
+        }
+    }
+    if let Some(dir) = args.out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&args.out, &out)?;
+    print!("{out}");
+    Ok(0)
+}
