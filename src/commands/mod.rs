@@ -22,13 +22,15 @@ pub fn arith(args: &flashcheck::arith::ArithArgs) -> anyhow::Result<i32> {
     }
 }
 
-/// Prints `report` in the format `output` asks for.
+/// Prints `report` in the format `output` asks for. A closed stdout (`| head`) ends the
+/// output quietly, as ripgrep does; the exit code still reports the check.
 pub fn print_report(report: &CheckReport, output: &OutputArgs) {
-    if output.json {
-        println!("{}", json::render(report));
+    let rendered = if output.json {
+        json::render(report) + "\n"
     } else if output.markdown {
-        print!("{}", markdown::render(report));
+        markdown::render(report)
     } else {
-        print!("{}", text::render(report));
-    }
+        text::render(report)
+    };
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), rendered.as_bytes());
 }
