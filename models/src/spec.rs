@@ -7,6 +7,9 @@
 use serde::Serialize;
 use stateright::Model;
 
+/// A state predicate of one property instance (`i`, e.g. the 0-based user).
+pub type InstancePredicate<M> = fn(&M, &<M as Model>::State, usize) -> bool;
+
 /// A liveness property `\A i \in 0..instances : trigger(i) ~> goal(i)`, or
 /// `\A i : <>goal(i)` when there is no trigger.
 ///
@@ -20,9 +23,9 @@ pub struct Liveness<M: Model> {
     /// How many instances the universal quantifier ranges over (1 when unquantified).
     pub instances: usize,
     /// `Some(p)`: `p(i) ~> goal(i)`; `None`: `<>goal(i)` from every initial state.
-    pub trigger: Option<fn(&M, &M::State, usize) -> bool>,
+    pub trigger: Option<InstancePredicate<M>>,
     /// The state predicate that must eventually hold.
-    pub goal: fn(&M, &M::State, usize) -> bool,
+    pub goal: InstancePredicate<M>,
 }
 
 impl<M: Model> std::fmt::Debug for Liveness<M> {

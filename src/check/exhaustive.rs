@@ -38,7 +38,7 @@ impl<M: Model> Exhaustive<M> {
     fn within_limits(&self) -> bool {
         let n = self.expanded.fetch_add(1, Ordering::Relaxed) + 1;
         let over = n > self.max_states
-            || (n % 4096 == 0 && self.deadline.is_some_and(|d| Instant::now() >= d));
+            || (n.is_multiple_of(4096) && self.deadline.is_some_and(|d| Instant::now() >= d));
         if over {
             self.limit_hit.store(true, Ordering::Relaxed);
         }

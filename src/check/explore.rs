@@ -14,6 +14,9 @@ use std::time::Instant;
 /// Index of a state in [`StateGraph::states`] (BFS order: parents come first).
 pub type StateId = u32;
 
+/// A predicate that stops the exploration at the first state satisfying it.
+pub type Goal<'a, S> = &'a dyn Fn(&S) -> bool;
+
 /// Marks an edge whose action is under no fairness.
 pub const UNFAIR: u16 = u16::MAX;
 
@@ -76,7 +79,7 @@ where
     pub fn explore(
         model: &M,
         options: ExploreOptions,
-        goal: Option<&dyn Fn(&M::State) -> bool>,
+        goal: Option<Goal<'_, M::State>>,
     ) -> (Self, Option<StateId>) {
         let mut graph = StateGraph {
             states: Vec::new(),
@@ -124,7 +127,8 @@ where
                 graph.depth += 1;
             }
             if graph.states.len() as u64 >= options.max_states
-                || (current % 4096 == 0 && options.deadline.is_some_and(|d| Instant::now() >= d))
+                || (current.is_multiple_of(4096)
+                    && options.deadline.is_some_and(|d| Instant::now() >= d))
             {
                 graph.complete = false;
                 break;

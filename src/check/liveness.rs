@@ -196,7 +196,7 @@ where
         graph,
         inside: &inside,
     };
-    let mut best: Option<(u32, Vec<StateId>, Vec<(StateId, StateId, u16)>)> = None;
+    let mut best: Option<FairScc> = None;
     let mut member = vec![false; n];
     for scc in petgraph::algo::tarjan_scc(&masked) {
         for &s in &scc {
@@ -278,6 +278,10 @@ where
         instance,
     })
 }
+
+/// A fair SCC found so far: the BFS rank of its entry state, its states, and one internal
+/// edge `(from, to, group)` per fairness group the lasso's cycle must take.
+type FairScc = (u32, Vec<StateId>, Vec<(StateId, StateId, u16)>);
 
 /// Shortest path from `from` to `to` using only states marked in `allowed`.
 fn path_within<M: Spec>(

@@ -129,7 +129,11 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         let started = Instant::now();
         let constants = Constants::parse(
             config.model,
-            &config.constants.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            &config
+                .constants
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>(),
         )?;
         let port = Port::build(&constants)?;
         let command = format!("flashcheck check {} {}", config.model, constants.as_args());
@@ -168,7 +172,11 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
                 if comparison.agree { "yes" } else { "**NO**" }
             );
         }
-        let _ = writeln!(sections, "{}", markdown::render(&deterministic(rust.clone())));
+        let _ = writeln!(
+            sections,
+            "{}",
+            markdown::render(&deterministic(rust.clone()))
+        );
         let _ = writeln!(
             timings,
             "- {} {}: {:.3} s (Rust {:.3} s, {} {:.3} s)",
@@ -193,9 +201,15 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
     let mut json_arith = serde_json::Map::new();
     for (name, words) in [
         ("quota", vec!["quota", "--json"]),
-        ("quota_capacity_200", vec!["quota", "--capacity", "200", "--json"]),
+        (
+            "quota_capacity_200",
+            vec!["quota", "--capacity", "200", "--json"],
+        ),
         ("vcg", vec!["vcg", "--json"]),
-        ("vcg_capacity_200", vec!["vcg", "--capacity", "200", "--json"]),
+        (
+            "vcg_capacity_200",
+            vec!["vcg", "--capacity", "200", "--json"],
+        ),
         ("latency", vec!["latency", "--json"]),
         ("claims", vec!["claims", "--json"]),
     ] {

@@ -100,14 +100,20 @@ pub fn run(args: &BenchArgs) -> Result<i32> {
     }
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let mut out = String::new();
-    let _ = writeln!(out, "# flashcheck benchmark: `flashcheck check inventory`\n");
+    let _ = writeln!(
+        out,
+        "# flashcheck benchmark: `flashcheck check inventory`\n"
+    );
     let _ = writeln!(
         out,
         "Produced by `{}` on {} cores (load average at start: {}). \
          Deduction = atomic; 1 stateright thread; wall time of the whole child process.\n",
         std::env::args().collect::<Vec<_>>().join(" "),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     let _ = writeln!(out, "## Growth with users and stock\n");
     let _ = writeln!(
@@ -150,7 +156,10 @@ pub fn run(args: &BenchArgs) -> Result<i32> {
         let TlaEngine::Tlc { jar } = engine else {
             bail!("--tlc needs tla2tools.jar");
         };
-        let _ = writeln!(out, "\n## Side by side with TLC (`-workers 1`), safety only\n");
+        let _ = writeln!(
+            out,
+            "\n## Side by side with TLC (`-workers 1`), safety only\n"
+        );
         let _ = writeln!(
             out,
             "Same spec (`tla/Inventory.tla`), same invariants and deadlock check, one TLC run \
