@@ -219,3 +219,76 @@ fn bad_constants_are_refused_not_defaulted() {
         assert!(built.is_err(), "{bad:?} was accepted");
     }
 }
+
+/// The seed with a retried, non-idempotent `Buy`: ProcessOrder runs twice for one order, so
+/// stock is deducted twice while `orders` (a set) grows once. SafetyInvariant must catch it.
+#[derive(Clone, Debug)]
+struct DoubleDeduct(flashcheck_models::inventory_seed::Double11Seed);
+
+impl Model for DoubleDeduct {
+    type State = <flashcheck_models::inventory_seed::Double11Seed as Model>::State;
+    type Action = <flashcheck_models::inventory_seed::Double11Seed as Model>::Action;
+    fn init_states(&self) -> Vec<Self::State> {
+        self.0.init_states()
+    }
+    fn actions(&self, s: &Self::State, a: &mut Vec<Self::Action>) {
+        self.0.actions(s, a)
+    }
+    fn next_state(&self, s: &Self::State, a: Self::Action) -> Option<Self::State> {
+        let once = self.0.next_state(s, a)?;
+        match a {
+            flashcheck_models::inventory_seed::SeedAction::Buy(_) => self.0.next_state(&once, a),
+            _ => Some(once),
+        }
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::always("SafetyInvariant", |m: &Self, s| {
+            (m.0.properties()[0].condition)(&m.0, s)
+        })]
+    }
+}
+
+impl Spec for DoubleDeduct {
+    type View = <flashcheck_models::inventory_seed::Double11Seed as Spec>::View;
+    fn view(&self, s: &Self::State) -> Self::View {
+        self.0.view(s)
+    }
+    fn action_name(&self, a: &Self::Action) -> String {
+        self.0.action_name(a)
+    }
+    fn fairness_group(&self, a: &Self::Action) -> Option<usize> {
+        self.0.fairness_group(a)
+    }
+    fn is_terminal(&self, s: &Self::State) -> bool {
+        self.0.is_terminal(s)
+    }
+    fn liveness(&self) -> Vec<Liveness<Self>> {
+        vec![]
+    }
+    fn describe(&self, _: &str) -> &'static str {
+        ""
+    }
+    fn constants(&self) -> Vec<(&'static str, String)> {
+        vec![]
+    }
+}
+
+#[test]
+fn safety_invariant_catches_a_double_deduction() {
+    let seed = flashcheck_models::inventory_seed::Double11Seed::new(2, 2).unwrap();
+    assert_eq!(seed.properties()[0].name, "SafetyInvariant");
+    let report = check::check(
+        DoubleDeduct(seed),
+        "double-deduct",
+        "test".into(),
+        &CheckOptions::default(),
+    );
+    let p = property(&report, "SafetyInvariant");
+    assert_eq!(p.verdict, Verdict::Violated);
+    let steps = p.counterexample.as_ref().unwrap();
+    let actions: Vec<&str> = steps.iter().map(|s| s.action.as_str()).collect();
+    assert_eq!(actions, ["Init", "Enter(1)", "Buy(1)"]);
+    let last = &steps[2].state;
+    assert_eq!(last["inventory"], 0);
+    assert_eq!(last["orders"].as_array().unwrap().len(), 1);
+}
