@@ -23,6 +23,7 @@ fn pinned(fixture: &str, model: ModelName) {
     let args: Vec<String> = tlc
         .constants
         .iter()
+        .filter(|(k, v)| k != v) // model values (defaultInitValue = defaultInitValue)
         .map(|(k, v)| format!("{k}={}", v.trim_matches('"')))
         .collect();
     let port = Port::build(&Constants::parse(model, &args).unwrap()).unwrap();

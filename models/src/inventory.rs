@@ -67,6 +67,8 @@ pub struct Inventory {
     users: u8,
     stock: u16,
     deduction: Deduction,
+    /// The lowest bit of each user's phase field (see `packed::count_equal`).
+    phase_low_bits: u64,
 }
 
 impl Inventory {
@@ -88,11 +90,39 @@ impl Inventory {
             users: users as u8,
             stock: stock as u16,
             deduction,
+            phase_low_bits: packed::low_bits(PHASE_BITS, users as usize),
         })
     }
 
     fn user_ids(&self) -> impl Iterator<Item = usize> {
         0..usize::from(self.users)
+    }
+
+    /// Calls `f` with each enabled action until it returns false; returns false if stopped.
+    /// The one statement of which actions are enabled, used by `actions` and `deadlock_free`.
+    fn for_each_action(
+        &self,
+        state: &InventoryState,
+        mut f: impl FnMut(InventoryAction) -> bool,
+    ) -> bool {
+        for u in self.user_ids() {
+            let id = u as u8 + 1;
+            let more = match state.phase(u) {
+                Phase::Idle => f(match self.deduction {
+                    Deduction::Atomic if state.available > 0 => InventoryAction::Reserve(id),
+                    Deduction::Atomic => InventoryAction::Reject(id),
+                    Deduction::ReadThenWrite => InventoryAction::Read(id),
+                }),
+                Phase::Reading if state.seen(u) > 0 => f(InventoryAction::Write(id)),
+                Phase::Reading => f(InventoryAction::Reject(id)),
+                Phase::Reserved => f(InventoryAction::Pay(id)) && f(InventoryAction::Timeout(id)),
+                Phase::Sold | Phase::Released | Phase::Rejected => true,
+            };
+            if !more {
+                return false;
+            }
+        }
+        true
     }
 }
 
@@ -189,10 +219,8 @@ impl InventoryState {
         self.false_soldout
     }
 
-    fn count(&self, users: u8, phase: Phase) -> u16 {
-        (0..usize::from(users))
-            .filter(|&u| self.phase(u) == phase)
-            .count() as u16
+    fn count(&self, model: &Inventory, phase: Phase) -> u16 {
+        packed::count_equal(self.phases, PHASE_BITS, model.phase_low_bits, phase as u8) as u16
     }
 }
 
@@ -240,23 +268,10 @@ impl Model for Inventory {
     }
 
     fn actions(&self, state: &Self::State, actions: &mut Vec<Self::Action>) {
-        for u in self.user_ids() {
-            let id = u as u8 + 1;
-            match state.phase(u) {
-                Phase::Idle => actions.push(match self.deduction {
-                    Deduction::Atomic if state.available > 0 => InventoryAction::Reserve(id),
-                    Deduction::Atomic => InventoryAction::Reject(id),
-                    Deduction::ReadThenWrite => InventoryAction::Read(id),
-                }),
-                Phase::Reading if state.seen(u) > 0 => actions.push(InventoryAction::Write(id)),
-                Phase::Reading => actions.push(InventoryAction::Reject(id)),
-                Phase::Reserved => {
-                    actions.push(InventoryAction::Pay(id));
-                    actions.push(InventoryAction::Timeout(id));
-                }
-                Phase::Sold | Phase::Released | Phase::Rejected => {}
-            }
-        }
+        self.for_each_action(state, |a| {
+            actions.push(a);
+            true
+        });
     }
 
     fn next_state(&self, s: &Self::State, action: Self::Action) -> Option<Self::State> {
@@ -286,11 +301,10 @@ impl Model for Inventory {
     fn properties(&self) -> Vec<Property<Self>> {
         vec![
             Property::always("no_oversell", |m: &Inventory, s: &InventoryState| {
-                s.count(m.users, Phase::Sold) + s.count(m.users, Phase::Reserved) <= m.stock
+                s.count(m, Phase::Sold) + s.count(m, Phase::Reserved) <= m.stock
             }),
             Property::always("conservation", |m: &Inventory, s: &InventoryState| {
-                s.available + s.count(m.users, Phase::Reserved) + s.count(m.users, Phase::Sold)
-                    == m.stock
+                s.available + s.count(m, Phase::Reserved) + s.count(m, Phase::Sold) == m.stock
             }),
             Property::always("no_false_soldout", |_: &Inventory, s: &InventoryState| {
                 !s.false_soldout
@@ -299,7 +313,7 @@ impl Model for Inventory {
                 m.deadlock_free(s)
             }),
             Property::sometimes("sold_out_reachable", |m: &Inventory, s: &InventoryState| {
-                s.available == 0 && s.count(m.users, Phase::Sold) == m.stock
+                s.available == 0 && s.count(m, Phase::Sold) == m.stock
             }),
         ]
     }
@@ -341,6 +355,11 @@ impl Spec for Inventory {
 
     fn is_terminal(&self, s: &InventoryState) -> bool {
         self.user_ids().all(|u| s.phase(u).has_ended())
+    }
+
+    fn deadlock_free(&self, s: &InventoryState) -> bool {
+        let has_successor = !self.for_each_action(s, |_| false);
+        has_successor || self.is_terminal(s)
     }
 
     fn liveness(&self) -> Vec<Liveness<Self>> {

@@ -15,9 +15,47 @@ pub(crate) fn set(word: u128, width: u32, index: usize, value: u8) -> u128 {
     (word & !mask) | ((u128::from(value) << shift) & mask)
 }
 
+/// How many of the first `n` `width`-bit fields of `word` equal `value`, without a loop over
+/// the fields: XOR makes matching fields zero, OR-folding each field's bits into its lowest
+/// bit marks the non-zero ones, and a popcount counts them.
+/// `low` is [`low_bits`]`(width, n)`, computed once by the caller.
+#[inline]
+pub(crate) fn count_equal(word: u64, width: u32, low: u64, value: u8) -> u32 {
+    let x = word ^ (low * u64::from(value));
+    let mut folded = 0u64;
+    for j in 0..width {
+        folded |= x >> j;
+    }
+    low.count_ones() - (folded & low).count_ones()
+}
+
+/// The lowest bit of each of the first `n` `width`-bit fields.
+pub(crate) fn low_bits(width: u32, n: usize) -> u64 {
+    (0..n).fold(0, |low, i| low | 1u64 << (width * i as u32))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn count_equal_matches_a_loop() {
+        let mut w = 0;
+        let values = [0u8, 5, 3, 5, 5, 0, 7, 1, 5, 2];
+        for (i, v) in values.iter().enumerate() {
+            w = set(w, 3, i, *v);
+        }
+        for value in 0..8 {
+            for n in 0..=values.len() {
+                let expected = values[..n].iter().filter(|&&v| v == value).count() as u32;
+                assert_eq!(
+                    count_equal(w as u64, 3, low_bits(3, n), value),
+                    expected,
+                    "value {value}, n {n}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn fields_are_independent() {

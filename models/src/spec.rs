@@ -77,7 +77,8 @@ pub trait Spec: Model {
     /// The constants, by their TLA+ names, as TLA+ would write them.
     fn constants(&self) -> Vec<(&'static str, String)>;
 
-    /// True when `state` has a successor or is terminal: TLC's deadlock check.
+    /// True when `state` has a successor or is terminal: TLC's deadlock check. It runs on
+    /// every state; a model may override it to avoid allocating an action list.
     fn deadlock_free(&self, state: &Self::State) -> bool {
         if self.is_terminal(state) {
             return true;

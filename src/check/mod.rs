@@ -94,11 +94,11 @@ where
                 Some(id) => trace::steps(&model, &graph, &graph.path_to(id)),
                 None => {
                     note = Some(format!(
-                        "not proven shortest: the breadth-first search stopped at {} states; \
-                         this is stateright's depth-first path",
+                        "no path: the breadth-first search for the shortest one stopped at {} \
+                         states; the state the depth-first search found is shown",
                         graph.states.len()
                     ));
-                    trace::steps_of_path(&model, found.clone())
+                    trace::lone_state(&model, found)
                 }
             }
         });

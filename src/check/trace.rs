@@ -66,21 +66,10 @@ where
     out
 }
 
-/// The steps of a stateright path.
-pub(super) fn steps_of_path<M: Spec>(
-    model: &M,
-    path: stateright::Path<M::State, M::Action>,
-) -> Vec<Step> {
-    let mut out = Vec::new();
-    let mut previous_action: Option<M::Action> = None;
-    for (state, action) in path.into_vec() {
-        out.push(Step {
-            action: previous_action
-                .take()
-                .map_or_else(|| "Init".to_string(), |a| model.action_name(&a)),
-            state: variables(model, &state),
-        });
-        previous_action = action;
-    }
-    out
+/// A single state without the path to it (when no shortest path could be afforded).
+pub(super) fn lone_state<M: Spec>(model: &M, state: &M::State) -> Vec<Step> {
+    vec![Step {
+        action: "(path not reconstructed)".to_string(),
+        state: variables(model, state),
+    }]
 }
