@@ -18,14 +18,13 @@ fn stateright_bfs_paths_are_longer_than_flashcheck_shortest_ones() {
         .into_actions()
         .len();
 
-    let constants = Constants::parse(
-        ModelName::Inventory,
-        &["Users=4".into(), "Stock=3".into()],
-    )
-    .unwrap();
-    let report = Port::build(&constants)
-        .unwrap()
-        .check("inventory", "test".into(), &CheckOptions::default());
+    let constants =
+        Constants::parse(ModelName::Inventory, &["Users=4".into(), "Stock=3".into()]).unwrap();
+    let report = Port::build(&constants).unwrap().check(
+        "inventory",
+        "test".into(),
+        &CheckOptions::default(),
+    );
     let p = report
         .properties
         .iter()

@@ -20,6 +20,7 @@ const SENTINEL: &str = "__flashcheck_within_limits";
 
 /// Limits on one search.
 #[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
 pub struct Limits {
     /// Stop after expanding this many distinct states.
     pub max_states: Option<u64>,
@@ -115,10 +116,27 @@ pub struct SafetyRun<M: Model> {
     pub discoveries: HashMap<&'static str, M::State>,
 }
 
+/// A progress bar on stderr (distinct states, states/s) until the search ends.
+fn show_progress<M: Model>(checker: &impl Checker<M>, started: Instant) {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    while !checker.is_done() {
+        let n = checker.unique_state_count();
+        let rate = n as f64 / started.elapsed().as_secs_f64().max(1e-9);
+        bar.set_message(format!("{n} distinct states, {rate:.0}/s"));
+        bar.tick();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bar.finish_and_clear();
+}
+
 /// Explores every state of `model` reachable within `limits` with stateright's DFS and
 /// evaluates its `always` and `sometimes` properties (its `eventually` properties are
 /// ignored: liveness is judged by [`super::liveness`]).
-pub fn run<M>(model: M, limits: Limits, threads: usize) -> SafetyRun<M>
+pub fn run<M>(model: M, limits: Limits, threads: usize, progress: bool) -> SafetyRun<M>
 where
     M: Model + Send + Sync + 'static,
     M::State: Clone + std::fmt::Debug + PartialEq + std::hash::Hash + Send + Sync,
@@ -147,7 +165,11 @@ where
     if let Some(t) = limits.timeout {
         builder = builder.timeout(t);
     }
-    let checker = builder.spawn_dfs().join();
+    let checker = builder.spawn_dfs();
+    if progress {
+        show_progress(&checker, started);
+    }
+    let checker = checker.join();
     let timed_out = limits.timeout.is_some_and(|t| started.elapsed() >= t);
     let model = checker.model();
     let limit_hit = model.limit_hit.load(Ordering::Relaxed) || timed_out;

@@ -27,9 +27,11 @@ pub struct CheckOptions {
     pub limits: Limits,
     /// Run the liveness pass (it keeps the whole graph in memory).
     pub liveness: bool,
-    /// The most states the shortest-counterexample BFS may store before settling for
-    /// stateright's (longer) path.
+    /// The most states the shortest-counterexample BFS may store; past it the violating
+    /// state is shown without its path.
     pub shortest_budget: u64,
+    /// Show a progress bar on stderr during the stateright search.
+    pub progress: bool,
 }
 
 impl Default for CheckOptions {
@@ -39,6 +41,7 @@ impl Default for CheckOptions {
             limits: Limits::default(),
             liveness: true,
             shortest_budget: 4_000_000,
+            progress: false,
         }
     }
 }
@@ -53,7 +56,12 @@ where
 {
     let started = Instant::now();
     let deadline = options.limits.timeout.map(|t| started + t);
-    let safety = exhaustive::run(model.clone(), options.limits, options.threads);
+    let safety = exhaustive::run(
+        model.clone(),
+        options.limits,
+        options.threads,
+        options.progress,
+    );
     let mut complete = safety.complete;
     let mut depth = safety.dfs_depth;
     let mut properties = Vec::new();

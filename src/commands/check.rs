@@ -3,7 +3,7 @@
 use super::print_report;
 use anyhow::Result;
 use flashcheck::catalog::{Constants, Port};
-use flashcheck::check::{exhaustive::Limits, CheckOptions};
+use flashcheck::check::CheckOptions;
 use flashcheck::cli::CheckArgs;
 use std::time::Duration;
 
@@ -22,10 +22,9 @@ pub fn run(args: &CheckArgs) -> Result<i32> {
     let port = Port::build(&constants)?;
     let mut options = CheckOptions::default();
     options.threads = args.threads;
-    options.limits = Limits {
-        max_states: args.max_states,
-        timeout: timeout(args.timeout)?,
-    };
+    options.limits.max_states = args.max_states;
+    options.limits.timeout = timeout(args.timeout)?;
+    options.progress = !args.output.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     options.liveness = !args.safety_only;
     let command = format!(
         "flashcheck check {} {}",
