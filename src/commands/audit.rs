@@ -13,6 +13,7 @@ use flashcheck::arith::ArithArgs;
 use flashcheck::catalog::{Constants, ModelName, Port};
 use flashcheck::check::CheckOptions;
 use flashcheck::cli::AuditArgs;
+use flashcheck::report::junit::{self, Case, Outcome};
 use flashcheck::report::{markdown, CheckReport, Verdict};
 use flashcheck::tla::{self, TlaEngine, TlaOptions};
 use flashcheck::twin::{self, EngineChoice};
@@ -124,6 +125,7 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
     );
     let _ = writeln!(md, "|---|---|---|---|---|---|---|");
     let mut sections = String::new();
+    let mut cases: Vec<Case> = Vec::new();
     let mut json_models = Vec::new();
     for config in configs(args.quick) {
         let started = Instant::now();
@@ -159,7 +161,27 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
                 Expect::Violations => any_violation,
             };
         ok &= met;
+        let suite = format!("{} {}", config.model, config.constants.join(" "));
         for p in &rust.properties {
+            let twin_verdict = verdict_cell(&twin_report, &p.name);
+            cases.push(Case {
+                suite: suite.clone(),
+                name: p.name.clone(),
+                outcome: match p.verdict {
+                    _ if !comparison.agree => Outcome::Failed(format!(
+                        "the TLA+ twin disagrees: {}",
+                        comparison.differences.join("; ")
+                    )),
+                    Verdict::Holds => Outcome::Passed,
+                    Verdict::Violated if config.expect == Expect::Violations => Outcome::Failed(
+                        format!("violated (a finding about the seed; {twin_verdict} in TLA+)"),
+                    ),
+                    Verdict::Violated => Outcome::Failed("violated".into()),
+                    Verdict::Unknown => {
+                        Outcome::Skipped(p.note.clone().unwrap_or_else(|| "unknown".into()))
+                    }
+                },
+            });
             let _ = writeln!(
                 md,
                 "| {} | `{}` | {} | `{}` | **{}** | {} | {} |",
@@ -234,6 +256,18 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         json_arith.insert(name.to_string(), value);
     }
     if let Some(claims) = json_arith.get("claims").and_then(|c| c.get("claims")) {
+        for c in claims.as_array().into_iter().flatten() {
+            let reason = c["reason"].as_str().unwrap_or("").to_string();
+            cases.push(Case {
+                suite: "arith claims".into(),
+                name: c["id"].as_str().unwrap_or("?").to_string(),
+                outcome: match c["verdict"].as_str() {
+                    Some("holds") => Outcome::Passed,
+                    Some("refuted") => Outcome::Failed(reason),
+                    _ => Outcome::Skipped(reason),
+                },
+            });
+        }
         let _ = writeln!(md, "\n### Claims of the document refuted or undecided\n");
         let _ = writeln!(md, "| id | section | verdict | claim |");
         let _ = writeln!(md, "|---|---|---|---|");
@@ -264,8 +298,9 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         serde_json::to_string_pretty(&json)? + "\n",
     )?;
     std::fs::write(args.out.join("audit-timings.md"), &timings)?;
+    std::fs::write(args.out.join("junit.xml"), junit::render(&cases))?;
     println!(
-        "audit: wrote {}/double11-audit.md, double11-audit.json, audit-timings.md; {}",
+        "audit: wrote {}/double11-audit.md, double11-audit.json, junit.xml, audit-timings.md; {}",
         args.out.display(),
         if ok {
             "every configuration met its expectation"

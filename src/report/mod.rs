@@ -5,6 +5,7 @@
 //! rename or remove them. The schema is documented in the README.
 
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod text;
 
