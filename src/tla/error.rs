@@ -13,7 +13,7 @@ pub enum TlaError {
         searched: String,
     },
     /// A file could not be read, written or run.
-    #[error("{context}: {source}")]
+    #[error("{context}")]
     Io {
         /// What was being done, with the path.
         context: String,
