@@ -3,6 +3,7 @@
 
 use crate::check::{self, CheckOptions};
 use crate::report::{CheckReport, PropertyKind};
+use flashcheck_models::breaker::{Breaker, BreakerConfig, Comparison};
 use flashcheck_models::inventory::{Deduction, Inventory};
 use flashcheck_models::inventory_seed::Double11Seed;
 use flashcheck_models::Spec;
@@ -17,17 +18,24 @@ pub enum ModelName {
     InventorySeed,
     /// Stock at service granularity: reserve, pay, time out, reject.
     Inventory,
+    /// The circuit breaker of §2.2 with resilience4j's semantics (scaled constants).
+    Breaker,
 }
 
 impl ModelName {
     /// Every model, in report order.
-    pub const ALL: [ModelName; 2] = [ModelName::InventorySeed, ModelName::Inventory];
+    pub const ALL: [ModelName; 3] = [
+        ModelName::InventorySeed,
+        ModelName::Inventory,
+        ModelName::Breaker,
+    ];
 
     /// The model's name on the command line and in reports.
     pub fn as_str(self) -> &'static str {
         match self {
             ModelName::InventorySeed => "inventory-seed",
             ModelName::Inventory => "inventory",
+            ModelName::Breaker => "breaker",
         }
     }
 
@@ -36,6 +44,9 @@ impl ModelName {
         match self {
             ModelName::InventorySeed => &[("Users", "3"), ("Stock", "2")],
             ModelName::Inventory => &[("Users", "3"), ("Stock", "2"), ("Deduction", "atomic")],
+            // Scaled from specs/breaker.toml (100 calls, window 100, 10 s, 10 probes, θ = 0.5
+            // compared with ">"): the threshold and its comparison are the file's.
+            ModelName::Breaker => BREAKER_DEFAULTS,
         }
     }
 
@@ -44,6 +55,7 @@ impl ModelName {
         match self {
             ModelName::InventorySeed => ("Double11Seed", include_str!("../tla/Double11Seed.tla")),
             ModelName::Inventory => ("Inventory", include_str!("../tla/Inventory.tla")),
+            ModelName::Breaker => ("Breaker", include_str!("../tla/Breaker.tla")),
         }
     }
 
@@ -51,10 +63,21 @@ impl ModelName {
     pub fn tla_model_values(self) -> &'static [&'static str] {
         match self {
             ModelName::InventorySeed => &["defaultInitValue"],
-            ModelName::Inventory => &[],
+            ModelName::Inventory | ModelName::Breaker => &[],
         }
     }
 }
+
+/// The breaker models' scaled defaults.
+pub const BREAKER_DEFAULTS: &[(&str, &str)] = &[
+    ("MinimumCalls", "4"),
+    ("WindowSize", "4"),
+    ("WaitTicks", "3"),
+    ("Permitted", "2"),
+    ("ThresholdNum", "1"),
+    ("ThresholdDen", "2"),
+    ("Comparison", "greater"),
+];
 
 /// Bad `-c NAME=VALUE` constants.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -134,6 +157,27 @@ impl Constants {
         })
     }
 
+    fn comparison(&self) -> Result<Comparison, ConstantError> {
+        let value = &self.values["Comparison"];
+        Comparison::from_tla_name(value).ok_or_else(|| ConstantError::BadValue {
+            name: "Comparison".to_string(),
+            value: value.clone(),
+            reason: "expected greater or greater_or_equal".to_string(),
+        })
+    }
+
+    fn breaker_config(&self) -> Result<BreakerConfig, ConstantError> {
+        Ok(BreakerConfig {
+            minimum_calls: self.number("MinimumCalls")?,
+            window_size: self.number("WindowSize")?,
+            wait_ticks: self.number("WaitTicks")?,
+            permitted: self.number("Permitted")?,
+            threshold_num: self.number("ThresholdNum")?,
+            threshold_den: self.number("ThresholdDen")?,
+            comparison: self.comparison()?,
+        })
+    }
+
     /// The constants as `-c` arguments, for reproduction commands.
     pub fn as_args(&self) -> String {
         self.values
@@ -168,13 +212,19 @@ fn property_list<M: Spec>(model: &M) -> PropertyList {
             Some((p.name.to_string(), kind, model.describe(p.name).to_string()))
         })
         .collect();
-    list.extend(model.liveness().iter().map(|l| {
-        (
-            l.name.to_string(),
-            PropertyKind::Eventually,
-            l.description.to_string(),
-        )
-    }));
+    list.extend(
+        model
+            .liveness()
+            .iter()
+            .chain(&model.persistence())
+            .map(|l| {
+                (
+                    l.name.to_string(),
+                    PropertyKind::Eventually,
+                    l.description.to_string(),
+                )
+            }),
+    );
     list
 }
 
@@ -185,20 +235,25 @@ pub enum Port {
     InventorySeed(Double11Seed),
     /// `inventory`.
     Inventory(Inventory),
+    /// `breaker`.
+    Breaker(Breaker),
 }
 
 impl Port {
     /// Builds the port of `constants.model`.
     pub fn build(constants: &Constants) -> Result<Port, ConstantError> {
-        let users = constants.number("Users")?;
-        let stock = constants.number("Stock")?;
-        Ok(match constants.model {
-            ModelName::InventorySeed => {
-                Port::InventorySeed(Double11Seed::new(users, stock).map_err(model_error)?)
-            }
-            ModelName::Inventory => Port::Inventory(
-                Inventory::new(users, stock, constants.deduction()?).map_err(model_error)?,
+        let c = constants;
+        Ok(match c.model {
+            ModelName::InventorySeed => Port::InventorySeed(
+                Double11Seed::new(c.number("Users")?, c.number("Stock")?).map_err(model_error)?,
             ),
+            ModelName::Inventory => Port::Inventory(
+                Inventory::new(c.number("Users")?, c.number("Stock")?, c.deduction()?)
+                    .map_err(model_error)?,
+            ),
+            ModelName::Breaker => {
+                Port::Breaker(Breaker::new(c.breaker_config()?).map_err(model_error)?)
+            }
         })
     }
 
@@ -207,6 +262,7 @@ impl Port {
         match self {
             Port::InventorySeed(m) => check::check(m.clone(), name, command, options),
             Port::Inventory(m) => check::check(m.clone(), name, command, options),
+            Port::Breaker(m) => check::check(m.clone(), name, command, options),
         }
     }
 
@@ -215,6 +271,7 @@ impl Port {
         match self {
             Port::InventorySeed(m) => property_list(m),
             Port::Inventory(m) => property_list(m),
+            Port::Breaker(m) => property_list(m),
         }
     }
 
@@ -223,6 +280,7 @@ impl Port {
         let pairs = match self {
             Port::InventorySeed(m) => m.constants(),
             Port::Inventory(m) => m.constants(),
+            Port::Breaker(m) => m.constants(),
         };
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }

@@ -8,6 +8,7 @@
 //! property names and must reach the same number of distinct states.
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+pub mod breaker;
 pub mod inventory;
 pub mod inventory_seed;
 mod packed;
