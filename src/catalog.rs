@@ -4,6 +4,7 @@
 use crate::check::{self, CheckOptions};
 use crate::report::{CheckReport, PropertyKind};
 use flashcheck_models::breaker::{Breaker, BreakerConfig, Comparison};
+use flashcheck_models::breaker_seed::BreakerSeed;
 use flashcheck_models::inventory::{Deduction, Inventory};
 use flashcheck_models::inventory_seed::Double11Seed;
 use flashcheck_models::Spec;
@@ -20,13 +21,17 @@ pub enum ModelName {
     Inventory,
     /// The circuit breaker of §2.2 with resilience4j's semantics (scaled constants).
     Breaker,
+    /// The seed's breaker formula of §2.2, read literally.
+    #[value(name = "breaker-seed")]
+    BreakerSeed,
 }
 
 impl ModelName {
     /// Every model, in report order.
-    pub const ALL: [ModelName; 3] = [
+    pub const ALL: [ModelName; 4] = [
         ModelName::InventorySeed,
         ModelName::Inventory,
+        ModelName::BreakerSeed,
         ModelName::Breaker,
     ];
 
@@ -36,6 +41,7 @@ impl ModelName {
             ModelName::InventorySeed => "inventory-seed",
             ModelName::Inventory => "inventory",
             ModelName::Breaker => "breaker",
+            ModelName::BreakerSeed => "breaker-seed",
         }
     }
 
@@ -46,7 +52,7 @@ impl ModelName {
             ModelName::Inventory => &[("Users", "3"), ("Stock", "2"), ("Deduction", "atomic")],
             // Scaled from specs/breaker.toml (100 calls, window 100, 10 s, 10 probes, θ = 0.5
             // compared with ">"): the threshold and its comparison are the file's.
-            ModelName::Breaker => BREAKER_DEFAULTS,
+            ModelName::Breaker | ModelName::BreakerSeed => BREAKER_DEFAULTS,
         }
     }
 
@@ -56,6 +62,7 @@ impl ModelName {
             ModelName::InventorySeed => ("Double11Seed", include_str!("../tla/Double11Seed.tla")),
             ModelName::Inventory => ("Inventory", include_str!("../tla/Inventory.tla")),
             ModelName::Breaker => ("Breaker", include_str!("../tla/Breaker.tla")),
+            ModelName::BreakerSeed => ("BreakerSeed", include_str!("../tla/BreakerSeed.tla")),
         }
     }
 
@@ -63,7 +70,7 @@ impl ModelName {
     pub fn tla_model_values(self) -> &'static [&'static str] {
         match self {
             ModelName::InventorySeed => &["defaultInitValue"],
-            ModelName::Inventory | ModelName::Breaker => &[],
+            ModelName::Inventory | ModelName::Breaker | ModelName::BreakerSeed => &[],
         }
     }
 }
@@ -237,6 +244,8 @@ pub enum Port {
     Inventory(Inventory),
     /// `breaker`.
     Breaker(Breaker),
+    /// `breaker-seed`.
+    BreakerSeed(BreakerSeed),
 }
 
 impl Port {
@@ -254,6 +263,9 @@ impl Port {
             ModelName::Breaker => {
                 Port::Breaker(Breaker::new(c.breaker_config()?).map_err(model_error)?)
             }
+            ModelName::BreakerSeed => {
+                Port::BreakerSeed(BreakerSeed::new(c.breaker_config()?).map_err(model_error)?)
+            }
         })
     }
 
@@ -263,6 +275,7 @@ impl Port {
             Port::InventorySeed(m) => check::check(m.clone(), name, command, options),
             Port::Inventory(m) => check::check(m.clone(), name, command, options),
             Port::Breaker(m) => check::check(m.clone(), name, command, options),
+            Port::BreakerSeed(m) => check::check(m.clone(), name, command, options),
         }
     }
 
@@ -272,6 +285,7 @@ impl Port {
             Port::InventorySeed(m) => property_list(m),
             Port::Inventory(m) => property_list(m),
             Port::Breaker(m) => property_list(m),
+            Port::BreakerSeed(m) => property_list(m),
         }
     }
 
@@ -281,6 +295,7 @@ impl Port {
             Port::InventorySeed(m) => m.constants(),
             Port::Inventory(m) => m.constants(),
             Port::Breaker(m) => m.constants(),
+            Port::BreakerSeed(m) => m.constants(),
         };
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }

@@ -383,3 +383,90 @@ fn bad_constants_are_refused() {
         assert!(Port::build(&constants).is_err(), "{bad}");
     }
 }
+
+fn check_seed(constants: &[&str]) -> CheckReport {
+    let constants = Constants::parse(
+        ModelName::BreakerSeed,
+        &constants.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    Port::build(&constants)
+        .unwrap()
+        .check("breaker-seed", "test".into(), &CheckOptions::default())
+}
+
+#[test]
+fn the_seed_formula_trips_on_a_single_failure() {
+    let report = check_seed(&[]);
+    let p = property(&report, "no_trip_below_minimum");
+    assert_eq!(p.verdict, Verdict::Violated);
+    assert_eq!(actions(p), ["Init", "Fail"]);
+    let last = &p.counterexample.as_ref().unwrap().last().unwrap().state;
+    assert_eq!(last["state"], "open");
+    assert_eq!(last["window"], serde_json::json!([true]));
+}
+
+#[test]
+fn the_seed_formula_stays_open_forever_once_both_conditions_hold() {
+    // After Δt both "ErrorRate > θ" and "TimeSinceOpen > Δt" hold; the first case wins, and
+    // an Open breaker records nothing, so the rate never falls: HalfOpen is dead.
+    let report = check_seed(&[]);
+    let p = property(&report, "recovers");
+    assert_eq!(p.verdict, Verdict::Violated);
+    assert_eq!(
+        actions(p),
+        [
+            "Init",
+            "Fail",
+            "Tick",
+            "Tick",
+            "Tick",
+            "Tick",
+            "Heal",
+            "(stuttering)"
+        ]
+    );
+    let steps = p.counterexample.as_ref().unwrap();
+    // The cycle is the state after Heal stuttering for ever.
+    assert_eq!(p.cycle_start, Some(6));
+    assert_eq!(steps.len(), 8);
+    let last = &steps[6].state;
+    assert_eq!(last["state"], "open");
+    assert_eq!(last["sinceOpen"], 4, "TimeSinceOpen > Δt = 3");
+    assert_eq!(
+        property(&report, "halfopen_reachable").verdict,
+        Verdict::Violated
+    );
+    // Nothing can happen any more: the stuck breaker is a deadlock.
+    let d = property(&report, "deadlock_free");
+    assert_eq!(d.verdict, Verdict::Violated);
+    assert_eq!(
+        d.counterexample.as_ref().unwrap().last().unwrap().state["state"],
+        "open"
+    );
+    // It still opens under failure, and admits nothing while Open.
+    for holds in [
+        "opens_under_failure",
+        "no_call_while_open",
+        "halfopen_admits_at_most_permitted",
+    ] {
+        assert_eq!(property(&report, holds).verdict, Verdict::Holds, "{holds}");
+    }
+}
+
+#[test]
+fn the_seed_flaws_do_not_depend_on_the_comparison() {
+    let report = check_seed(&["Comparison=greater_or_equal"]);
+    for violated in ["no_trip_below_minimum", "recovers", "halfopen_reachable"] {
+        assert_eq!(
+            property(&report, violated).verdict,
+            Verdict::Violated,
+            "{violated}"
+        );
+    }
+    // An empty window has rate 0: the breaker does not start Open under ">=".
+    assert_eq!(
+        actions(property(&report, "no_trip_below_minimum")),
+        ["Init", "Fail"]
+    );
+}

@@ -44,3 +44,15 @@ fn breaker_matches_tlc() {
         assert_eq!(tlc.distinct_states, distinct, "{fixture}");
     }
 }
+
+#[test]
+fn breaker_seed_matches_tlc() {
+    for (fixture, distinct) in [
+        ("breaker-seed-4-4-3-2-gt", 129),
+        ("breaker-seed-6-8-4-3-ge", 1131),
+        ("breaker-seed-10-12-5-4-gt", 11403),
+    ] {
+        let tlc = pinned(fixture, ModelName::BreakerSeed);
+        assert_eq!(tlc.distinct_states, distinct, "{fixture}");
+    }
+}

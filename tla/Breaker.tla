@@ -46,9 +46,13 @@ vars == <<state, window, countdown, admitted, succeeded, backend, openAdmitted>>
 
 Failures(w) == Cardinality({i \in 1..Len(w) : w[i]})
 
+(* The rate's denominator: an empty window's rate is 0 (0 failures of "1" call), so that
+   0/0 does not read as crossing ">= theta". *)
+Calls(w) == IF Len(w) = 0 THEN 1 ELSE Len(w)
+
 Crosses(w) == IF Comparison = "greater"
-              THEN Failures(w) * ThresholdDen > Len(w) * ThresholdNum
-              ELSE Failures(w) * ThresholdDen >= Len(w) * ThresholdNum
+              THEN Failures(w) * ThresholdDen > Calls(w) * ThresholdNum
+              ELSE Failures(w) * ThresholdDen >= Calls(w) * ThresholdNum
 
 Trips(w) == Len(w) >= MinimumCalls /\ Crosses(w)
 

@@ -149,11 +149,12 @@ impl BreakerConfig {
         ]
     }
 
-    /// True when `window` crosses the threshold, whatever its length.
+    /// True when `window`'s failure rate crosses the threshold, whatever its length; an empty
+    /// window's rate is 0 (0 failures of "1" call: `0/0` must not read as crossing `>= θ`).
     pub fn rate_crosses(&self, window: Window) -> bool {
         self.comparison.crosses(
             u64::from(window.failures()),
-            u64::from(window.len),
+            u64::from(window.len).max(1),
             self.threshold_num,
             self.threshold_den,
         )

@@ -9,6 +9,7 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 pub mod breaker;
+pub mod breaker_seed;
 pub mod inventory;
 pub mod inventory_seed;
 mod packed;
