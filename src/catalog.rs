@@ -5,6 +5,7 @@ use crate::check::{self, CheckOptions};
 use crate::report::{CheckReport, PropertyKind};
 use flashcheck_models::breaker::{Breaker, BreakerConfig, Comparison};
 use flashcheck_models::breaker_seed::BreakerSeed;
+use flashcheck_models::token_bucket::{BucketConfig, TokenBucket};
 use flashcheck_models::inventory::{Deduction, Inventory};
 use flashcheck_models::inventory_seed::Double11Seed;
 use flashcheck_models::Spec;
@@ -24,15 +25,19 @@ pub enum ModelName {
     /// The seed's breaker formula of §2.2, read literally.
     #[value(name = "breaker-seed")]
     BreakerSeed,
+    /// The seed's token bucket of §2.2 with discrete time.
+    #[value(name = "token-bucket")]
+    TokenBucket,
 }
 
 impl ModelName {
     /// Every model, in report order.
-    pub const ALL: [ModelName; 4] = [
+    pub const ALL: [ModelName; 5] = [
         ModelName::InventorySeed,
         ModelName::Inventory,
         ModelName::BreakerSeed,
         ModelName::Breaker,
+        ModelName::TokenBucket,
     ];
 
     /// The model's name on the command line and in reports.
@@ -42,6 +47,7 @@ impl ModelName {
             ModelName::Inventory => "inventory",
             ModelName::Breaker => "breaker",
             ModelName::BreakerSeed => "breaker-seed",
+            ModelName::TokenBucket => "token-bucket",
         }
     }
 
@@ -53,6 +59,8 @@ impl ModelName {
             // Scaled from specs/breaker.toml (100 calls, window 100, 10 s, 10 probes, θ = 0.5
             // compared with ">"): the threshold and its comparison are the file's.
             ModelName::Breaker | ModelName::BreakerSeed => BREAKER_DEFAULTS,
+            // Scaled from specs/breaker.toml's 1,000,000 tokens refilled at 1,000,000/s.
+            ModelName::TokenBucket => &[("Capacity", "3"), ("Rate", "1"), ("RateWindow", "3")],
         }
     }
 
@@ -63,6 +71,7 @@ impl ModelName {
             ModelName::Inventory => ("Inventory", include_str!("../tla/Inventory.tla")),
             ModelName::Breaker => ("Breaker", include_str!("../tla/Breaker.tla")),
             ModelName::BreakerSeed => ("BreakerSeed", include_str!("../tla/BreakerSeed.tla")),
+            ModelName::TokenBucket => ("TokenBucket", include_str!("../tla/TokenBucket.tla")),
         }
     }
 
@@ -70,7 +79,10 @@ impl ModelName {
     pub fn tla_model_values(self) -> &'static [&'static str] {
         match self {
             ModelName::InventorySeed => &["defaultInitValue"],
-            ModelName::Inventory | ModelName::Breaker | ModelName::BreakerSeed => &[],
+            ModelName::Inventory
+            | ModelName::Breaker
+            | ModelName::BreakerSeed
+            | ModelName::TokenBucket => &[],
         }
     }
 }
@@ -246,6 +258,8 @@ pub enum Port {
     Breaker(Breaker),
     /// `breaker-seed`.
     BreakerSeed(BreakerSeed),
+    /// `token-bucket`.
+    TokenBucket(TokenBucket),
 }
 
 impl Port {
@@ -266,6 +280,14 @@ impl Port {
             ModelName::BreakerSeed => {
                 Port::BreakerSeed(BreakerSeed::new(c.breaker_config()?).map_err(model_error)?)
             }
+            ModelName::TokenBucket => Port::TokenBucket(
+                TokenBucket::new(BucketConfig {
+                    capacity: c.number("Capacity")?,
+                    rate: c.number("Rate")?,
+                    rate_window: c.number("RateWindow")?,
+                })
+                .map_err(model_error)?,
+            ),
         })
     }
 
@@ -276,6 +298,7 @@ impl Port {
             Port::Inventory(m) => check::check(m.clone(), name, command, options),
             Port::Breaker(m) => check::check(m.clone(), name, command, options),
             Port::BreakerSeed(m) => check::check(m.clone(), name, command, options),
+            Port::TokenBucket(m) => check::check(m.clone(), name, command, options),
         }
     }
 
@@ -286,6 +309,7 @@ impl Port {
             Port::Inventory(m) => property_list(m),
             Port::Breaker(m) => property_list(m),
             Port::BreakerSeed(m) => property_list(m),
+            Port::TokenBucket(m) => property_list(m),
         }
     }
 
@@ -296,6 +320,7 @@ impl Port {
             Port::Inventory(m) => m.constants(),
             Port::Breaker(m) => m.constants(),
             Port::BreakerSeed(m) => m.constants(),
+            Port::TokenBucket(m) => m.constants(),
         };
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }

@@ -56,3 +56,15 @@ fn breaker_seed_matches_tlc() {
         assert_eq!(tlc.distinct_states, distinct, "{fixture}");
     }
 }
+
+#[test]
+fn token_bucket_matches_tlc() {
+    for (fixture, distinct) in [
+        ("token-bucket-3-1-3", 322),
+        ("token-bucket-5-2-4", 8424),
+        ("token-bucket-4-1-5", 6912),
+    ] {
+        let tlc = pinned(fixture, ModelName::TokenBucket);
+        assert_eq!(tlc.distinct_states, distinct, "{fixture}");
+    }
+}

@@ -14,5 +14,6 @@ pub mod inventory;
 pub mod inventory_seed;
 mod packed;
 pub mod spec;
+pub mod token_bucket;
 
 pub use spec::{Liveness, Spec};
