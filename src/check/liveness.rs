@@ -284,7 +284,7 @@ impl Reach {
             graph,
             inside: &self.inside,
         };
-        let mut best: Option<(u32, Vec<StateId>, Vec<(StateId, StateId, u16)>)> = None;
+        let mut best: Option<(u32, Vec<StateId>, Vec<Witness>)> = None;
         let mut member = vec![false; graph.states.len()];
         for scc in petgraph::algo::tarjan_scc(&masked) {
             let Some(entry_rank) = scc
@@ -314,6 +314,9 @@ impl Reach {
     }
 }
 
+/// An edge `(from, to, group)` that takes a fairness group inside an SCC.
+type Witness = (StateId, StateId, u16);
+
 /// `Some(witness edges, one per group that must be taken)` when `scc` is fair: every group
 /// enabled at all its states is taken on an edge inside it. `member` is scratch, all false.
 fn fair_witnesses<M: Spec>(
@@ -321,7 +324,7 @@ fn fair_witnesses<M: Spec>(
     enabled: &[u64],
     scc: &[StateId],
     member: &mut [bool],
-) -> Option<Vec<(StateId, StateId, u16)>>
+) -> Option<Vec<Witness>>
 where
     M::State: Clone + Eq + Hash,
     M::Action: Clone,
@@ -331,7 +334,7 @@ where
     }
     let always_enabled = scc.iter().fold(u64::MAX, |m, &s| m & enabled[s as usize]);
     let mut taken = 0u64;
-    let mut witnesses: Vec<(StateId, StateId, u16)> = Vec::new();
+    let mut witnesses: Vec<Witness> = Vec::new();
     for &s in scc {
         for e in graph.successors(s) {
             if member[e.target as usize] && e.target != s {
@@ -373,7 +376,7 @@ fn lasso<M: Spec>(
     parent: &[u32],
     entry: StateId,
     scc: &[StateId],
-    witnesses: &[(StateId, StateId, u16)],
+    witnesses: &[Witness],
     instance: usize,
 ) -> Lasso
 where
