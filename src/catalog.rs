@@ -3,8 +3,11 @@
 
 use crate::check::{self, CheckOptions};
 use crate::report::{CheckReport, PropertyKind};
+use flashcheck_models::breaker::{Breaker, BreakerConfig, Comparison};
+use flashcheck_models::breaker_seed::BreakerSeed;
 use flashcheck_models::inventory::{Deduction, Inventory};
 use flashcheck_models::inventory_seed::Double11Seed;
+use flashcheck_models::token_bucket::{BucketConfig, TokenBucket};
 use flashcheck_models::Spec;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,17 +20,34 @@ pub enum ModelName {
     InventorySeed,
     /// Stock at service granularity: reserve, pay, time out, reject.
     Inventory,
+    /// The circuit breaker of §2.2 with resilience4j's semantics (scaled constants).
+    Breaker,
+    /// The seed's breaker formula of §2.2, read literally.
+    #[value(name = "breaker-seed")]
+    BreakerSeed,
+    /// The seed's token bucket of §2.2 with discrete time.
+    #[value(name = "token-bucket")]
+    TokenBucket,
 }
 
 impl ModelName {
     /// Every model, in report order.
-    pub const ALL: [ModelName; 2] = [ModelName::InventorySeed, ModelName::Inventory];
+    pub const ALL: [ModelName; 5] = [
+        ModelName::InventorySeed,
+        ModelName::Inventory,
+        ModelName::BreakerSeed,
+        ModelName::Breaker,
+        ModelName::TokenBucket,
+    ];
 
     /// The model's name on the command line and in reports.
     pub fn as_str(self) -> &'static str {
         match self {
             ModelName::InventorySeed => "inventory-seed",
             ModelName::Inventory => "inventory",
+            ModelName::Breaker => "breaker",
+            ModelName::BreakerSeed => "breaker-seed",
+            ModelName::TokenBucket => "token-bucket",
         }
     }
 
@@ -36,6 +56,11 @@ impl ModelName {
         match self {
             ModelName::InventorySeed => &[("Users", "3"), ("Stock", "2")],
             ModelName::Inventory => &[("Users", "3"), ("Stock", "2"), ("Deduction", "atomic")],
+            // Scaled from specs/breaker.toml (100 calls, window 100, 10 s, 10 probes, θ = 0.5
+            // compared with ">"): the threshold and its comparison are the file's.
+            ModelName::Breaker | ModelName::BreakerSeed => BREAKER_DEFAULTS,
+            // Scaled from specs/breaker.toml's 1,000,000 tokens refilled at 1,000,000/s.
+            ModelName::TokenBucket => &[("Capacity", "3"), ("Rate", "1"), ("RateWindow", "3")],
         }
     }
 
@@ -44,6 +69,9 @@ impl ModelName {
         match self {
             ModelName::InventorySeed => ("Double11Seed", include_str!("../tla/Double11Seed.tla")),
             ModelName::Inventory => ("Inventory", include_str!("../tla/Inventory.tla")),
+            ModelName::Breaker => ("Breaker", include_str!("../tla/Breaker.tla")),
+            ModelName::BreakerSeed => ("BreakerSeed", include_str!("../tla/BreakerSeed.tla")),
+            ModelName::TokenBucket => ("TokenBucket", include_str!("../tla/TokenBucket.tla")),
         }
     }
 
@@ -51,10 +79,24 @@ impl ModelName {
     pub fn tla_model_values(self) -> &'static [&'static str] {
         match self {
             ModelName::InventorySeed => &["defaultInitValue"],
-            ModelName::Inventory => &[],
+            ModelName::Inventory
+            | ModelName::Breaker
+            | ModelName::BreakerSeed
+            | ModelName::TokenBucket => &[],
         }
     }
 }
+
+/// The breaker models' scaled defaults.
+pub const BREAKER_DEFAULTS: &[(&str, &str)] = &[
+    ("MinimumCalls", "4"),
+    ("WindowSize", "4"),
+    ("WaitTicks", "3"),
+    ("Permitted", "2"),
+    ("ThresholdNum", "1"),
+    ("ThresholdDen", "2"),
+    ("Comparison", "greater"),
+];
 
 /// Bad `-c NAME=VALUE` constants.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -134,6 +176,27 @@ impl Constants {
         })
     }
 
+    fn comparison(&self) -> Result<Comparison, ConstantError> {
+        let value = &self.values["Comparison"];
+        Comparison::from_tla_name(value).ok_or_else(|| ConstantError::BadValue {
+            name: "Comparison".to_string(),
+            value: value.clone(),
+            reason: "expected greater or greater_or_equal".to_string(),
+        })
+    }
+
+    fn breaker_config(&self) -> Result<BreakerConfig, ConstantError> {
+        Ok(BreakerConfig {
+            minimum_calls: self.number("MinimumCalls")?,
+            window_size: self.number("WindowSize")?,
+            wait_ticks: self.number("WaitTicks")?,
+            permitted: self.number("Permitted")?,
+            threshold_num: self.number("ThresholdNum")?,
+            threshold_den: self.number("ThresholdDen")?,
+            comparison: self.comparison()?,
+        })
+    }
+
     /// The constants as `-c` arguments, for reproduction commands.
     pub fn as_args(&self) -> String {
         self.values
@@ -168,13 +231,19 @@ fn property_list<M: Spec>(model: &M) -> PropertyList {
             Some((p.name.to_string(), kind, model.describe(p.name).to_string()))
         })
         .collect();
-    list.extend(model.liveness().iter().map(|l| {
-        (
-            l.name.to_string(),
-            PropertyKind::Eventually,
-            l.description.to_string(),
-        )
-    }));
+    list.extend(
+        model
+            .liveness()
+            .iter()
+            .chain(&model.persistence())
+            .map(|l| {
+                (
+                    l.name.to_string(),
+                    PropertyKind::Eventually,
+                    l.description.to_string(),
+                )
+            }),
+    );
     list
 }
 
@@ -185,19 +254,39 @@ pub enum Port {
     InventorySeed(Double11Seed),
     /// `inventory`.
     Inventory(Inventory),
+    /// `breaker`.
+    Breaker(Breaker),
+    /// `breaker-seed`.
+    BreakerSeed(BreakerSeed),
+    /// `token-bucket`.
+    TokenBucket(TokenBucket),
 }
 
 impl Port {
     /// Builds the port of `constants.model`.
     pub fn build(constants: &Constants) -> Result<Port, ConstantError> {
-        let users = constants.number("Users")?;
-        let stock = constants.number("Stock")?;
-        Ok(match constants.model {
-            ModelName::InventorySeed => {
-                Port::InventorySeed(Double11Seed::new(users, stock).map_err(model_error)?)
-            }
+        let c = constants;
+        Ok(match c.model {
+            ModelName::InventorySeed => Port::InventorySeed(
+                Double11Seed::new(c.number("Users")?, c.number("Stock")?).map_err(model_error)?,
+            ),
             ModelName::Inventory => Port::Inventory(
-                Inventory::new(users, stock, constants.deduction()?).map_err(model_error)?,
+                Inventory::new(c.number("Users")?, c.number("Stock")?, c.deduction()?)
+                    .map_err(model_error)?,
+            ),
+            ModelName::Breaker => {
+                Port::Breaker(Breaker::new(c.breaker_config()?).map_err(model_error)?)
+            }
+            ModelName::BreakerSeed => {
+                Port::BreakerSeed(BreakerSeed::new(c.breaker_config()?).map_err(model_error)?)
+            }
+            ModelName::TokenBucket => Port::TokenBucket(
+                TokenBucket::new(BucketConfig {
+                    capacity: c.number("Capacity")?,
+                    rate: c.number("Rate")?,
+                    rate_window: c.number("RateWindow")?,
+                })
+                .map_err(model_error)?,
             ),
         })
     }
@@ -207,6 +296,9 @@ impl Port {
         match self {
             Port::InventorySeed(m) => check::check(m.clone(), name, command, options),
             Port::Inventory(m) => check::check(m.clone(), name, command, options),
+            Port::Breaker(m) => check::check(m.clone(), name, command, options),
+            Port::BreakerSeed(m) => check::check(m.clone(), name, command, options),
+            Port::TokenBucket(m) => check::check(m.clone(), name, command, options),
         }
     }
 
@@ -215,6 +307,9 @@ impl Port {
         match self {
             Port::InventorySeed(m) => property_list(m),
             Port::Inventory(m) => property_list(m),
+            Port::Breaker(m) => property_list(m),
+            Port::BreakerSeed(m) => property_list(m),
+            Port::TokenBucket(m) => property_list(m),
         }
     }
 
@@ -223,6 +318,9 @@ impl Port {
         let pairs = match self {
             Port::InventorySeed(m) => m.constants(),
             Port::Inventory(m) => m.constants(),
+            Port::Breaker(m) => m.constants(),
+            Port::BreakerSeed(m) => m.constants(),
+            Port::TokenBucket(m) => m.constants(),
         };
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }

@@ -15,21 +15,23 @@ fn pinned(fixture: &str, model: ModelName) {
         .join(format!("{fixture}.json"));
     let tlc: CheckReport = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(tlc.engine, Engine::Tlc);
-    assert!(
-        tlc.complete,
-        "{fixture}: the recorded TLC run was incomplete"
-    );
-    // The recorded constants are TLA+ text (`"atomic"`); -c takes bare values.
+    assert!(tlc.complete, "{fixture}: the recorded TLC run was incomplete");
+    // The recorded constants are TLA+ text (`"atomic"`); -c takes bare values. Model values
+    // (`defaultInitValue = defaultInitValue`) are the twin's, not the port's constants.
     let args: Vec<String> = tlc
         .constants
         .iter()
-        .filter(|(k, v)| k != v) // model values (defaultInitValue = defaultInitValue)
+        .filter(|(k, v)| k != v)
         .map(|(k, v)| format!("{k}={}", v.trim_matches('"')))
         .collect();
     let port = Port::build(&Constants::parse(model, &args).unwrap()).unwrap();
     let rust = port.check(model.as_str(), "test".into(), &CheckOptions::default());
     let comparison = twin::compare(&rust, &tlc);
-    assert!(comparison.agree, "{fixture}: {:#?}", comparison.differences);
+    assert!(
+        comparison.agree,
+        "{fixture}: {:#?}",
+        comparison.differences
+    );
     assert_eq!(rust.depth, tlc.depth, "{fixture}: depth");
 }
 
@@ -49,7 +51,7 @@ fn inventory_read_then_write_matches_tlc() {
 
 #[test]
 fn inventory_seed_matches_tlc() {
-    for size in ["3-2", "2-3", "8-5", "5-8"] {
+    for size in ["3-2", "2-3", "8-5", "5-8", "12-8"] {
         pinned(&format!("seed-{size}"), ModelName::InventorySeed);
     }
 }

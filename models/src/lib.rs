@@ -8,9 +8,12 @@
 //! property names and must reach the same number of distinct states.
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+pub mod breaker;
+pub mod breaker_seed;
 pub mod inventory;
 pub mod inventory_seed;
 mod packed;
 pub mod spec;
+pub mod token_bucket;
 
 pub use spec::{Liveness, Spec};

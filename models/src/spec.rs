@@ -11,7 +11,8 @@ use stateright::Model;
 pub type InstancePredicate<M> = fn(&M, &<M as Model>::State, usize) -> bool;
 
 /// A liveness property `\A i \in 0..instances : trigger(i) ~> goal(i)`, or
-/// `\A i : <>goal(i)` when there is no trigger.
+/// `\A i : <>goal(i)` when there is no trigger. Returned by [`Spec::persistence`] instead of
+/// [`Spec::liveness`], the goal is `[]goal(i)`: `trigger(i) ~> []goal(i)` or `<>[]goal(i)`.
 ///
 /// Quantified properties (one obligation per user) are checked instance by instance; the
 /// property is violated when any instance is, and the counterexample names that instance.
@@ -70,6 +71,16 @@ pub trait Spec: Model {
     fn liveness(&self) -> Vec<Liveness<Self>>
     where
         Self: Sized;
+
+    /// The model's persistence properties: each [`Liveness`] here means
+    /// `trigger(i) ~> []goal(i)` (or `<>[]goal(i)` without a trigger), "from some point on the
+    /// goal holds for good". None by default.
+    fn persistence(&self) -> Vec<Liveness<Self>>
+    where
+        Self: Sized,
+    {
+        Vec::new()
+    }
 
     /// One sentence for each `always`/`sometimes` property, by name.
     fn describe(&self, property: &str) -> &'static str;

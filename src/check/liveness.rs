@@ -9,6 +9,15 @@
 //! enabled (a deadlock, or intended termination) stutters forever, as in TLC: a one-state C
 //! with no internal edge is fair iff no group is enabled there.
 //!
+//! A persistence property `trigger(i) ~> []goal(i)` ([`check_persistent`]) is violated exactly
+//! when a fair behaviour passes a trigger state and then visits `~goal(i)` infinitely often.
+//! The states a behaviour visits infinitely often form a strongly connected set S that is
+//! fair (every group enabled throughout S is taken inside S); S lies in one SCC C of the
+//! graph reachable from the trigger states, and C is then fair too (fewer groups are enabled
+//! throughout C, more are taken in it). Conversely a fair C containing a `~goal` state yields
+//! the behaviour that cycles through all of C. So: violated iff some fair SCC reachable from
+//! a trigger state contains a `~goal` state; the lasso's cycle starts at that state.
+//!
 //! On an incomplete graph, unexpanded frontier states are left out: a fair cycle among
 //! expanded states is still a real counterexample, but "holds" needs the whole graph.
 
@@ -113,14 +122,7 @@ where
     M::Action: Clone,
 {
     let expanded = graph.offsets.len().saturating_sub(1);
-    let enabled: Vec<u64> = (0..expanded as StateId)
-        .map(|s| {
-            graph
-                .successors(s)
-                .iter()
-                .fold(0, |m, e| m | group_bit(e.group))
-        })
-        .collect();
+    let enabled = enabled_groups(graph, expanded);
     let mut vacuous = property.trigger.is_none();
     for instance in 0..property.instances {
         let goal: Vec<bool> = graph
@@ -152,6 +154,204 @@ where
     }
 }
 
+/// Checks the persistence property `trigger(i) ~> []goal(i)` (`<>[]goal(i)` without a
+/// trigger) on `graph`, which must have been explored with edges.
+pub fn check_persistent<M: Spec>(
+    model: &M,
+    graph: &StateGraph<M>,
+    property: &Liveness<M>,
+) -> LivenessVerdict
+where
+    M::State: Clone + Eq + Hash,
+    M::Action: Clone,
+{
+    let expanded = graph.offsets.len().saturating_sub(1);
+    let enabled = enabled_groups(graph, expanded);
+    let mut vacuous = true;
+    for instance in 0..property.instances {
+        let goal: Vec<bool> = graph
+            .states
+            .iter()
+            .map(|s| (property.goal)(model, s, instance))
+            .collect();
+        let starts: Vec<StateId> = match property.trigger {
+            None => (0..graph.init_count as StateId).collect(),
+            Some(trigger) => (0..graph.states.len() as StateId)
+                .filter(|&s| trigger(model, &graph.states[s as usize], instance))
+                .collect(),
+        };
+        // Every start state reaches a fair SCC, so a vacuous verdict needs no start at all,
+        // or the goal everywhere reachable (checked by the search finding nothing).
+        if !starts.is_empty() && (0..expanded).any(|s| !goal[s]) {
+            vacuous = false;
+        }
+        let everywhere = vec![false; graph.states.len()];
+        let reach = Reach::new(graph, expanded, &everywhere, &starts);
+        if let Some(lasso) = reach.fair_scc(graph, &enabled, &goal, instance) {
+            return LivenessVerdict::Violated(lasso);
+        }
+    }
+    if !graph.complete {
+        LivenessVerdict::Unknown
+    } else {
+        LivenessVerdict::Holds { vacuous }
+    }
+}
+
+fn enabled_groups<M: Spec>(graph: &StateGraph<M>, expanded: usize) -> Vec<u64>
+where
+    M::State: Clone + Eq + Hash,
+    M::Action: Clone,
+{
+    (0..expanded as StateId)
+        .map(|s| {
+            graph
+                .successors(s)
+                .iter()
+                .fold(0, |m, e| m | group_bit(e.group))
+        })
+        .collect()
+}
+
+/// The expanded states reachable from the start states without entering a `blocked` state,
+/// with BFS parents rooted at the start states.
+struct Reach {
+    inside: Vec<bool>,
+    parent: Vec<u32>,
+    order: Vec<StateId>,
+    rank: Vec<u32>,
+}
+
+impl Reach {
+    fn new<M: Spec>(
+        graph: &StateGraph<M>,
+        expanded: usize,
+        blocked: &[bool],
+        starts: &[StateId],
+    ) -> Self
+    where
+        M::State: Clone + Eq + Hash,
+        M::Action: Clone,
+    {
+        let n = graph.states.len();
+        let mut inside = vec![false; n];
+        let mut parent = vec![u32::MAX; n];
+        let mut order = Vec::new();
+        let mut queue: VecDeque<StateId> = VecDeque::new();
+        for &s in starts {
+            if (s as usize) < expanded && !blocked[s as usize] && !inside[s as usize] {
+                inside[s as usize] = true;
+                queue.push_back(s);
+            }
+        }
+        while let Some(s) = queue.pop_front() {
+            order.push(s);
+            for e in graph.successors(s) {
+                let t = e.target as usize;
+                if !blocked[t] && !inside[t] && t < expanded {
+                    inside[t] = true;
+                    parent[t] = s;
+                    queue.push_back(e.target);
+                }
+            }
+        }
+        let mut rank = vec![u32::MAX; n];
+        for (i, &s) in order.iter().enumerate() {
+            rank[s as usize] = i as u32;
+        }
+        Reach {
+            inside,
+            parent,
+            order,
+            rank,
+        }
+    }
+
+    /// The fair SCC of the reached states that holds a `~goal` state reached first, as a
+    /// lasso whose cycle starts at that state.
+    fn fair_scc<M: Spec>(
+        &self,
+        graph: &StateGraph<M>,
+        enabled: &[u64],
+        goal: &[bool],
+        instance: usize,
+    ) -> Option<Lasso>
+    where
+        M::State: Clone + Eq + Hash,
+        M::Action: Clone,
+    {
+        let masked = Masked {
+            graph,
+            inside: &self.inside,
+        };
+        let mut best: Option<(u32, Vec<StateId>, Vec<Witness>)> = None;
+        let mut member = vec![false; graph.states.len()];
+        for scc in petgraph::algo::tarjan_scc(&masked) {
+            let Some(entry_rank) = scc
+                .iter()
+                .filter(|&&s| !goal[s as usize])
+                .map(|&s| self.rank[s as usize])
+                .min()
+            else {
+                continue;
+            };
+            if best.as_ref().is_some_and(|(r, _, _)| *r <= entry_rank) {
+                continue;
+            }
+            if let Some(witnesses) = fair_witnesses(graph, enabled, &scc, &mut member) {
+                best = Some((entry_rank, scc, witnesses));
+            }
+        }
+        let (entry_rank, scc, witnesses) = best?;
+        Some(lasso(
+            graph,
+            &self.parent,
+            self.order[entry_rank as usize],
+            &scc,
+            &witnesses,
+            instance,
+        ))
+    }
+}
+
+/// An edge `(from, to, group)` that takes a fairness group inside an SCC.
+type Witness = (StateId, StateId, u16);
+
+/// `Some(witness edges, one per group that must be taken)` when `scc` is fair: every group
+/// enabled at all its states is taken on an edge inside it. `member` is scratch, all false.
+fn fair_witnesses<M: Spec>(
+    graph: &StateGraph<M>,
+    enabled: &[u64],
+    scc: &[StateId],
+    member: &mut [bool],
+) -> Option<Vec<Witness>>
+where
+    M::State: Clone + Eq + Hash,
+    M::Action: Clone,
+{
+    for &s in scc {
+        member[s as usize] = true;
+    }
+    let always_enabled = scc.iter().fold(u64::MAX, |m, &s| m & enabled[s as usize]);
+    let mut taken = 0u64;
+    let mut witnesses: Vec<Witness> = Vec::new();
+    for &s in scc {
+        for e in graph.successors(s) {
+            if member[e.target as usize] && e.target != s {
+                let bit = group_bit(e.group);
+                if bit & always_enabled & !taken != 0 {
+                    witnesses.push((s, e.target, e.group));
+                }
+                taken |= bit;
+            }
+        }
+    }
+    for &s in scc {
+        member[s as usize] = false;
+    }
+    (always_enabled & !taken == 0).then_some(witnesses)
+}
+
 /// BFS from `starts` inside `~goal`; the first fair SCC reached, as a lasso.
 fn find_fair_scc<M: Spec>(
     graph: &StateGraph<M>,
@@ -165,75 +365,26 @@ where
     M::State: Clone + Eq + Hash,
     M::Action: Clone,
 {
+    // Inside ~goal every state is a ~goal state: the fair SCC entered first wins.
+    Reach::new(graph, expanded, goal, starts).fair_scc(graph, enabled, goal, instance)
+}
+
+/// The lasso: initial state → (BFS parents) → `entry`, then a cycle through `scc` taking
+/// each witness edge, back to `entry`. `parent` roots at the start states.
+fn lasso<M: Spec>(
+    graph: &StateGraph<M>,
+    parent: &[u32],
+    entry: StateId,
+    scc: &[StateId],
+    witnesses: &[Witness],
+    instance: usize,
+) -> Lasso
+where
+    M::State: Clone + Eq + Hash,
+    M::Action: Clone,
+{
     let n = graph.states.len();
-    // Reachable part of ~goal, with BFS parents rooted at the start states.
-    let mut inside = vec![false; n];
-    let mut parent = vec![u32::MAX; n];
-    let mut order = Vec::new();
-    let mut queue: VecDeque<StateId> = VecDeque::new();
-    for &s in starts {
-        if (s as usize) < expanded && !inside[s as usize] {
-            inside[s as usize] = true;
-            queue.push_back(s);
-        }
-    }
-    while let Some(s) = queue.pop_front() {
-        order.push(s);
-        for e in graph.successors(s) {
-            let t = e.target as usize;
-            if !goal[t] && !inside[t] && t < expanded {
-                inside[t] = true;
-                parent[t] = s;
-                queue.push_back(e.target);
-            }
-        }
-    }
-    let mut rank = vec![u32::MAX; n];
-    for (i, &s) in order.iter().enumerate() {
-        rank[s as usize] = i as u32;
-    }
-    let masked = Masked {
-        graph,
-        inside: &inside,
-    };
-    let mut best: Option<FairScc> = None;
-    let mut member = vec![false; n];
-    for scc in petgraph::algo::tarjan_scc(&masked) {
-        for &s in &scc {
-            member[s as usize] = true;
-        }
-        let always_enabled = scc.iter().fold(u64::MAX, |m, &s| m & enabled[s as usize]);
-        let mut taken = 0u64;
-        let mut witnesses: Vec<(StateId, StateId, u16)> = Vec::new();
-        for &s in &scc {
-            for e in graph.successors(s) {
-                if member[e.target as usize] && e.target != s {
-                    let bit = group_bit(e.group);
-                    if bit & always_enabled & !taken != 0 {
-                        witnesses.push((s, e.target, e.group));
-                    }
-                    taken |= bit;
-                }
-            }
-        }
-        for &s in &scc {
-            member[s as usize] = false;
-        }
-        if always_enabled & !taken != 0 {
-            continue;
-        }
-        let entry_rank = scc
-            .iter()
-            .map(|&s| rank[s as usize])
-            .min()
-            .unwrap_or(u32::MAX);
-        if best.as_ref().is_none_or(|(r, _, _)| entry_rank < *r) {
-            best = Some((entry_rank, scc, witnesses));
-        }
-    }
-    let (entry_rank, scc, witnesses) = best?;
-    let entry = order[entry_rank as usize];
-    // Prefix: initial state → start state (full graph), then start → entry inside ~goal.
+    // Prefix: initial state → start state (full graph), then start → entry.
     let mut inner = vec![entry];
     let mut at = entry;
     while parent[at as usize] != u32::MAX {
@@ -246,23 +397,25 @@ where
     let cycle_start = path.len() - 1;
     // Cycle: through one witness edge per group that must be taken, back to the entry.
     let mut in_scc = vec![false; n];
-    for &s in &scc {
+    for &s in scc {
         in_scc[s as usize] = true;
     }
     let mut cur = entry;
-    for (from, to, _) in &witnesses {
+    for (from, to, _) in witnesses {
         path.extend(path_within(graph, &in_scc, cur, *from).into_iter().skip(1));
         path.push(*to);
         cur = *to;
     }
     if scc.len() > 1 && cur == entry && witnesses.is_empty() {
-        let next = graph
+        if let Some(next) = graph
             .successors(entry)
             .iter()
             .find(|e| in_scc[e.target as usize] && e.target != entry)
-            .map(|e| e.target)?;
-        path.push(next);
-        cur = next;
+            .map(|e| e.target)
+        {
+            path.push(next);
+            cur = next;
+        }
     }
     if cur == entry && path.len() - 1 > cycle_start {
         // The last witness edge already closes the cycle.
@@ -272,16 +425,12 @@ where
         // The final step back to the entry is implied by the lasso.
         path.extend(back.iter().skip(1).take(back.len().saturating_sub(2)));
     }
-    Some(Lasso {
+    Lasso {
         path,
         cycle_start,
         instance,
-    })
+    }
 }
-
-/// A fair SCC found so far: the BFS rank of its entry state, its states, and one internal
-/// edge `(from, to, group)` per fairness group the lasso's cycle must take.
-type FairScc = (u32, Vec<StateId>, Vec<(StateId, StateId, u16)>);
 
 /// Shortest path from `from` to `to` using only states marked in `allowed`.
 fn path_within<M: Spec>(

@@ -10,7 +10,7 @@ mod trace;
 use crate::report::{CheckReport, Engine, PropertyKind, PropertyReport, Verdict};
 use exhaustive::Limits;
 use explore::{ExploreOptions, StateGraph};
-use flashcheck_models::Spec;
+use flashcheck_models::{Liveness, Spec};
 use liveness::LivenessVerdict;
 use stateright::Expectation;
 
@@ -121,7 +121,13 @@ where
         });
     }
 
-    let temporal = model.liveness();
+    // (property, true when its goal is `[]goal`)
+    let temporal: Vec<(Liveness<M>, bool)> = model
+        .liveness()
+        .into_iter()
+        .map(|l| (l, false))
+        .chain(model.persistence().into_iter().map(|l| (l, true)))
+        .collect();
     if !temporal.is_empty() {
         let graph = options.liveness.then(|| {
             StateGraph::explore(
@@ -141,7 +147,7 @@ where
                 depth = graph.depth;
             }
         }
-        for property in &temporal {
+        for (property, persistent) in &temporal {
             let (verdict, counterexample, cycle_start, note) = match &graph {
                 None => (
                     Verdict::Unknown,
@@ -149,14 +155,19 @@ where
                     None,
                     Some("liveness not checked (--safety-only)".to_string()),
                 ),
-                Some(graph) => match liveness::check(&model, graph, property) {
+                Some(graph) => match if *persistent {
+                    liveness::check_persistent(&model, graph, property)
+                } else {
+                    liveness::check(&model, graph, property)
+                } {
                     LivenessVerdict::Holds { vacuous } => (
                         Verdict::Holds,
                         None,
                         None,
                         vacuous.then(|| {
-                            "holds vacuously: the goal is already true in the initial state, \
-                             so the property asserts nothing"
+                            "holds vacuously: no reachable state needs the goal (it holds \
+                             initially, or the trigger is never reached), so the property \
+                             asserts nothing"
                                 .to_string()
                         }),
                     ),
