@@ -11,6 +11,9 @@
 pub mod inventory;
 pub mod inventory_seed;
 mod packed;
+pub mod saga;
+pub mod saga_history;
+pub mod saga_seed;
 pub mod spec;
 
 pub use spec::{Liveness, Spec};
