@@ -286,9 +286,7 @@ pub(crate) fn describe(property: &str) -> &'static str {
         "compensate_only_committed" => "a compensation runs only for a step that committed",
         "reverse_order" => "compensations run in reverse commit order",
         "no_forward_after_abort" => "no step starts after the first compensation",
-        "no_refund_without_payment" => {
-            "refund_payment runs only after the payment step committed"
-        }
+        "no_refund_without_payment" => "refund_payment runs only after the payment step committed",
         "reservation_released_on_abort" => {
             "once the saga has ended aborted, the inventory step holds no reservation"
         }

@@ -50,7 +50,10 @@ impl StepList {
         }
         for (i, s) in steps.iter().enumerate() {
             if s.name.trim().is_empty() || s.compensation.trim().is_empty() {
-                return Err(bad(format!("step {} has an empty name or compensation", i + 1)));
+                return Err(bad(format!(
+                    "step {} has an empty name or compensation",
+                    i + 1
+                )));
             }
             if steps[..i].iter().any(|t| t.name == s.name) {
                 return Err(bad(format!("step name `{}` is used twice", s.name)));
@@ -200,9 +203,10 @@ impl Event {
 
 /// `compensate_only_committed`: every `undo` of step i comes after a `commit` of step i.
 pub fn compensate_only_committed(history: &[Event]) -> bool {
-    history.iter().enumerate().all(|(k, e)| {
-        e.op != Op::Undo || history[..k].contains(&Event::new(Op::Commit, e.step))
-    })
+    history
+        .iter()
+        .enumerate()
+        .all(|(k, e)| e.op != Op::Undo || history[..k].contains(&Event::new(Op::Commit, e.step)))
 }
 
 /// The first position (0-based) where step `i` committed.
@@ -242,7 +246,10 @@ pub fn no_forward_after_abort(history: &[Event]) -> bool {
 /// First half of `recovery_idempotent`: no step starts again once it has committed.
 pub fn no_rerun(history: &[Event]) -> bool {
     history.iter().enumerate().all(|(p, a)| {
-        a.op != Op::Commit || !history[p + 1..].iter().any(|b| b.started() && b.step == a.step)
+        a.op != Op::Commit
+            || !history[p + 1..]
+                .iter()
+                .any(|b| b.started() && b.step == a.step)
     })
 }
 
@@ -293,13 +300,31 @@ mod tests {
         assert!(reverse_order(&good));
         assert!(no_forward_after_abort(&good));
         assert!(no_rerun(&good));
-        let forward = [ev(Op::Commit, 1), ev(Op::Commit, 2), ev(Op::Undo, 1), ev(Op::Undo, 2)];
+        let forward = [
+            ev(Op::Commit, 1),
+            ev(Op::Commit, 2),
+            ev(Op::Undo, 1),
+            ev(Op::Undo, 2),
+        ];
         assert!(!reverse_order(&forward));
-        assert!(!compensate_only_committed(&[ev(Op::Fail, 1), ev(Op::Undo, 1)]));
-        assert!(!no_forward_after_abort(&[ev(Op::Commit, 1), ev(Op::Undo, 1), ev(Op::Fail, 2)]));
+        assert!(!compensate_only_committed(&[
+            ev(Op::Fail, 1),
+            ev(Op::Undo, 1)
+        ]));
+        assert!(!no_forward_after_abort(&[
+            ev(Op::Commit, 1),
+            ev(Op::Undo, 1),
+            ev(Op::Fail, 2)
+        ]));
         assert!(!no_rerun(&[ev(Op::Commit, 1), ev(Op::Fail, 1)]));
-        assert!(!no_refund_without_payment(&[ev(Op::Fail, 3), ev(Op::Undo, 3)], Some(3)));
-        assert!(no_refund_without_payment(&[ev(Op::Fail, 3), ev(Op::Undo, 3)], None));
+        assert!(!no_refund_without_payment(
+            &[ev(Op::Fail, 3), ev(Op::Undo, 3)],
+            Some(3)
+        ));
+        assert!(no_refund_without_payment(
+            &[ev(Op::Fail, 3), ev(Op::Undo, 3)],
+            None
+        ));
     }
 
     #[test]

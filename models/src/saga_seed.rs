@@ -43,6 +43,11 @@ impl SagaSeed {
         })
     }
 
+    /// The step list.
+    pub fn steps(&self) -> &StepList {
+        &self.steps
+    }
+
     /// True once `execute_saga` has returned or the saga was lost (`Ended`).
     pub fn ended(s: &SeedSagaState) -> bool {
         matches!(s.pc, Pc::Done | Pc::Aborted | Pc::Lost)
@@ -183,9 +188,10 @@ impl Model for SagaSeed {
             Property::always("reverse_order", |_: &SagaSeed, s: &SeedSagaState| {
                 h::reverse_order(&s.history)
             }),
-            Property::always("no_forward_after_abort", |_: &SagaSeed, s: &SeedSagaState| {
-                h::no_forward_after_abort(&s.history)
-            }),
+            Property::always(
+                "no_forward_after_abort",
+                |_: &SagaSeed, s: &SeedSagaState| h::no_forward_after_abort(&s.history),
+            ),
             Property::always(
                 "no_refund_without_payment",
                 |m: &SagaSeed, s: &SeedSagaState| {
@@ -268,8 +274,7 @@ impl Spec for SagaSeed {
             instances: 1,
             trigger: None,
             goal: |_, s, _| {
-                SagaSeed::ended(s)
-                    && (h::all_committed(&s.effect) || h::none_committed(&s.effect))
+                SagaSeed::ended(s) && (h::all_committed(&s.effect) || h::none_committed(&s.effect))
             },
         }]
     }
