@@ -121,10 +121,13 @@ impl Model for Saga {
         }
         match s.pc {
             Pc::Forward => {
+                // `\E i \in Steps`: nothing runs beyond the last step.
                 let i = Self::next_step(s);
-                actions.push(SagaAction::Execute(i));
-                if self.f > 0 {
-                    actions.push(SagaAction::Fail(i));
+                if i <= self.steps.len() {
+                    actions.push(SagaAction::Execute(i));
+                    if self.f > 0 {
+                        actions.push(SagaAction::Fail(i));
+                    }
                 }
             }
             Pc::Compensating => {
@@ -146,7 +149,7 @@ impl Model for Saga {
         let mut n = s.clone();
         match action {
             SagaAction::Execute(i) => {
-                n.effect[usize::from(i) - 1] = Effect::Committed;
+                *n.effect.get_mut(usize::from(i).checked_sub(1)?)? = Effect::Committed;
                 n.history.push(Event::new(Op::Commit, i));
                 if i == self.steps.len() {
                     n.pc = Pc::Done;
@@ -161,7 +164,7 @@ impl Model for Saga {
                 };
             }
             SagaAction::Compensate(i) => {
-                n.effect[usize::from(i) - 1] = Effect::Compensated;
+                *n.effect.get_mut(usize::from(i).checked_sub(1)?)? = Effect::Compensated;
                 n.history.push(Event::new(Op::Undo, i));
                 n.attempts = 0;
                 if h::none_committed(&n.effect) {

@@ -140,7 +140,7 @@ impl Model for SagaSeed {
         match action {
             SeedSagaAction::Execute(i) => {
                 n.executed.push(i);
-                n.effect[usize::from(i) - 1] = Effect::Committed;
+                *n.effect.get_mut(usize::from(i).checked_sub(1)?)? = Effect::Committed;
                 n.history.push(Event::new(Op::Commit, i));
                 if i == self.steps.len() {
                     n.pc = Pc::Done;
@@ -161,7 +161,7 @@ impl Model for SagaSeed {
             }
             SeedSagaAction::Compensate(i) | SeedSagaAction::CompensationFails(i) => {
                 if matches!(action, SeedSagaAction::Compensate(_)) {
-                    n.effect[usize::from(i) - 1] = Effect::Compensated;
+                    *n.effect.get_mut(usize::from(i).checked_sub(1)?)? = Effect::Compensated;
                     n.history.push(Event::new(Op::Undo, i));
                 }
                 n.cursor += 1;
