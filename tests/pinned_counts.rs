@@ -19,10 +19,12 @@ fn pinned(fixture: &str, model: ModelName) {
         tlc.complete,
         "{fixture}: the recorded TLC run was incomplete"
     );
-    // The recorded constants are TLA+ text (`"atomic"`); -c takes bare values.
+    // The recorded constants are TLA+ text (`"atomic"`); -c takes bare values. Model values
+    // (`defaultInitValue = defaultInitValue`) are the twin's, not the port's.
     let args: Vec<String> = tlc
         .constants
         .iter()
+        .filter(|(k, v)| k != v)
         .map(|(k, v)| format!("{k}={}", v.trim_matches('"')))
         .collect();
     let port = Port::build(&Constants::parse(model, &args).unwrap()).unwrap();
