@@ -51,7 +51,7 @@ fn inventory_read_then_write_matches_tlc() {
 
 #[test]
 fn inventory_seed_matches_tlc() {
-    for size in ["3-2", "2-3", "8-5", "5-8", "12-8"] {
+    for size in ["3-2", "2-3", "8-5", "5-8"] {
         pinned(&format!("seed-{size}"), ModelName::InventorySeed);
     }
 }

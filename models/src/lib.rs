@@ -13,6 +13,9 @@ pub mod breaker_seed;
 pub mod inventory;
 pub mod inventory_seed;
 mod packed;
+pub mod saga;
+pub mod saga_history;
+pub mod saga_seed;
 pub mod spec;
 pub mod token_bucket;
 

@@ -41,6 +41,11 @@ pub struct ModelArgs {
     /// A constant, NAME=VALUE (repeatable); unset ones take the built-in defaults.
     #[arg(short = 'c', long = "constant", value_name = "NAME=VALUE")]
     pub constants: Vec<String>,
+    /// The saga definition the saga models are built from (saga.name,
+    /// steps[].name/service/compensation); default: the seed's specs/create_order.saga.yaml,
+    /// built in.
+    #[arg(long, value_name = "FILE")]
+    pub saga: Option<PathBuf>,
 }
 
 /// Output format flags.
@@ -100,6 +105,9 @@ pub struct TlaArgs {
     /// A constant of the built-in model, NAME=VALUE.
     #[arg(short = 'c', long = "constant", value_name = "NAME=VALUE")]
     pub constants: Vec<String>,
+    /// The saga definition the saga models are built from; default: the seed's, built in.
+    #[arg(long, value_name = "FILE", conflicts_with = "spec")]
+    pub saga: Option<PathBuf>,
     /// Any TLA+ spec instead of a built-in model.
     #[arg(long, value_name = "FILE.tla", conflicts_with = "model")]
     pub spec: Option<PathBuf>,

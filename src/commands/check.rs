@@ -2,8 +2,8 @@
 
 use super::print_report;
 use anyhow::Result;
-use flashcheck::catalog::{Constants, Port};
 use flashcheck::check::CheckOptions;
+use flashcheck::catalog::build_port;
 use flashcheck::cli::CheckArgs;
 use std::time::Duration;
 
@@ -18,8 +18,11 @@ pub fn timeout(secs: Option<f64>) -> Result<Option<Duration>> {
 
 /// Runs `flashcheck check`.
 pub fn run(args: &CheckArgs) -> Result<i32> {
-    let constants = Constants::parse(args.model.model, &args.model.constants)?;
-    let port = Port::build(&constants)?;
+    let (constants, port) = build_port(
+        args.model.model,
+        &args.model.constants,
+        args.model.saga.as_deref(),
+    )?;
     let mut options = CheckOptions::default();
     options.threads = args.threads;
     options.limits.max_states = args.max_states;

@@ -2,7 +2,7 @@
 //! they agree on the distinct-state count and every verdict.
 
 use anyhow::Result;
-use flashcheck::catalog::{Constants, Port};
+use flashcheck::catalog::build_port;
 use flashcheck::check::CheckOptions;
 use flashcheck::cli::CrossArgs;
 use flashcheck::report::text;
@@ -12,8 +12,7 @@ use flashcheck::twin::{self, EngineChoice};
 /// Runs `flashcheck cross`.
 pub fn run(args: &CrossArgs) -> Result<i32> {
     let model = args.model.model;
-    let constants = Constants::parse(model, &args.model.constants)?;
-    let port = Port::build(&constants)?;
+    let (constants, port) = build_port(model, &args.model.constants, args.model.saga.as_deref())?;
     let engine = EngineChoice::parse(args.engine.engine.as_deref())?
         .resolve(args.engine.tla2tools.as_deref())?;
     let command = format!(
@@ -28,7 +27,8 @@ pub fn run(args: &CrossArgs) -> Result<i32> {
         workers: args.engine.workers,
         ..TlaOptions::default()
     };
-    let tla_report = tla::run(&job, &engine, &options)?;
+    let mut tla_report = tla::run(&job, &engine, &options)?;
+    port.annotate(&mut tla_report);
     let comparison = twin::compare(&rust, &tla_report);
     if args.json {
         let both = serde_json::json!({

@@ -2,7 +2,7 @@
 
 use super::print_report;
 use anyhow::Result;
-use flashcheck::catalog::{Constants, Port};
+use flashcheck::catalog::{build_port, Port};
 use flashcheck::cli::TlaArgs;
 use flashcheck::tla::{self, TlaOptions};
 use flashcheck::twin::{self, EngineChoice};
@@ -17,21 +17,24 @@ pub fn run(args: &TlaArgs) -> Result<i32> {
         ..TlaOptions::default()
     };
     let dir = tempfile::tempdir()?;
-    let job = match (&args.spec, args.model) {
+    let (job, port): (_, Option<Port>) = match (&args.spec, args.model) {
         (Some(spec), _) => {
             let config = args
                 .config
                 .clone()
                 .unwrap_or_else(|| spec.with_extension("cfg"));
-            tla::job_from_cfg(spec, &config)?
+            (tla::job_from_cfg(spec, &config)?, None)
         }
         (None, Some(model)) => {
-            let constants = Constants::parse(model, &args.constants)?;
-            twin::job(model, &Port::build(&constants)?, dir.path())?
+            let (_, port) = build_port(model, &args.constants, args.saga.as_deref())?;
+            (twin::job(model, &port, dir.path())?, Some(port))
         }
         (None, None) => anyhow::bail!("name a model or pass --spec FILE.tla"),
     };
     let mut report = tla::run(&job, &engine, &options)?;
+    if let Some(port) = &port {
+        port.annotate(&mut report);
+    }
     if args.keep.is_none() {
         // TLC's files were in a tempdir that is gone: point at the command that keeps them.
         report.command = format!(
