@@ -13,8 +13,13 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Check(args) => commands::check::run(&args),
         Command::Tla(args) => commands::tla::run(&args),
         Command::Cross(args) => commands::cross::run(&args),
+        Command::Traces(args) => commands::traces::run(&args),
+        Command::Replay(args) => commands::replay::run(&args),
         Command::Arith(args) => commands::arith(&args),
-        Command::Hw(args) => Ok(flashcheck::exec::hw::run(&args, &mut std::io::stdout().lock())?),
+        Command::Hw(args) => Ok(flashcheck::exec::hw::run(
+            &args,
+            &mut std::io::stdout().lock(),
+        )?),
         Command::Audit(_) | Command::Bench(_) => anyhow::bail!("not built yet"),
     }
 }
