@@ -37,7 +37,8 @@ use super::linearizability::{
 };
 use super::{Conformance, ExecutorChoice};
 use crate::reference::inventory::{
-    AtomicStore, InventoryError, InventoryOp, InventoryRet, InventoryService, ShardedStore, UserId,
+    AtomicStore, BuyerStatus, InventoryError, InventoryOp, InventoryRet, InventoryService,
+    ShardedStore, UserId,
 };
 use crate::reference::Mutation;
 use flashcheck_models::inventory::{Inventory, InventoryAction, InventoryState, Phase};
@@ -339,6 +340,29 @@ fn buyer_step(s: u8, op: &InventoryOp, ret: &Ret) -> Option<u8> {
         (InventoryOp::Release { .. }, Ok(InventoryRet::Released)) if s == reserved => {
             Some(Phase::Released as u8)
         }
+        // Refusals change nothing, and must name the buyer's real status. A concurrent run
+        // meets them when its interleaving differs from the trace's (a buyer the trace had
+        // reserving is told sold out, and then pays).
+        (
+            InventoryOp::Pay { .. } | InventoryOp::Release { .. },
+            Err(InventoryError::NoReservation { status, .. }),
+        ) if s != reserved && *status == status_of(s) => Some(s),
+        (InventoryOp::Reserve { .. }, Err(InventoryError::AlreadyHolding { status, .. }))
+            if (s == reserved || s == Phase::Sold as u8) && Some(*status) == status_of(s) =>
+        {
+            Some(s)
+        }
+        _ => None,
+    }
+}
+
+/// The service's status for a model phase (`None`: never called).
+fn status_of(phase: u8) -> Option<BuyerStatus> {
+    match phase {
+        p if p == Phase::Reserved as u8 => Some(BuyerStatus::Reserved),
+        p if p == Phase::Sold as u8 => Some(BuyerStatus::Sold),
+        p if p == Phase::Released as u8 => Some(BuyerStatus::Released),
+        p if p == Phase::Rejected as u8 => Some(BuyerStatus::Rejected),
         _ => None,
     }
 }

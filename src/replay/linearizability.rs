@@ -64,8 +64,9 @@ pub struct Failure {
     pub linearized: usize,
     /// The operation whose return the search could not get past (history index).
     pub stuck_at: usize,
-    /// The window: `stuck_at` and every operation not in that prefix that overlaps or
-    /// precedes it — the operations among which no order works (history indices, by call).
+    /// The window: `stuck_at`, every operation overlapping it, and every operation outside
+    /// that prefix invoked before `stuck_at` returned — the operations among which no order
+    /// works (history indices, by call time).
     pub window: Vec<usize>,
 }
 
@@ -255,10 +256,15 @@ fn failure<O, R>(
         .map(|(_, o)| o.call)
         .min()
         .unwrap_or(history[stuck].call);
+    let start = history[stuck].call;
     let mut window: Vec<usize> = history
         .iter()
         .enumerate()
-        .filter(|(i, o)| !linearized[*i] && o.call >= earliest_open && o.call < end)
+        .filter(|(i, o)| {
+            let open = !linearized[*i] && o.call >= earliest_open && o.call < end;
+            let overlaps_stuck = o.call < end && o.returned > start;
+            open || overlaps_stuck
+        })
         .map(|(i, _)| i)
         .collect();
     window.sort_by_key(|&i| history[i].call);
