@@ -16,6 +16,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+/// A client and, for a fixed plan, its operations.
+type ClientOps<Op> = (u64, Option<Vec<Op>>);
+
 /// What the clients do.
 #[derive(Debug, Clone)]
 pub enum Plan<Op> {
@@ -72,7 +75,7 @@ pub fn run<C>(
 where
     C: Conformance + Send + 'static,
 {
-    let (clients, coin_seed): (Vec<(u64, Option<Vec<C::Op>>)>, u64) = match plan {
+    let (clients, coin_seed): (Vec<ClientOps<C::Op>>, u64) = match plan {
         Plan::Fixed(lists) => (
             lists.into_iter().map(|(k, ops)| (k, Some(ops))).collect(),
             0,

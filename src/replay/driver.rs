@@ -26,6 +26,12 @@ pub struct PathToReplay<S, A> {
     pub command: String,
 }
 
+/// A path of `C`'s model.
+pub type ModelPath<C> = PathToReplay<
+    <<C as Conformance>::Model as Model>::State,
+    <<C as Conformance>::Model as Model>::Action,
+>;
+
 /// A non-linearizable history, rendered.
 #[derive(Debug, Clone, Serialize)]
 pub struct Violation {
@@ -95,7 +101,7 @@ pub fn replay_paths<C>(
     c: Arc<C>,
     model_name: &str,
     executor: ExecutorChoice,
-    paths: &[PathToReplay<<C::Model as Model>::State, <C::Model as Model>::Action>],
+    paths: &[ModelPath<C>],
     mutation: Option<Mutation>,
     progress: &dyn Fn(usize, usize),
 ) -> Result<ReplayReport, RunError>

@@ -276,7 +276,7 @@ impl Conformance for InventoryConformance {
         match previous {
             None => Some(InventoryOp::Reserve { user: client }),
             Some((InventoryOp::Reserve { .. }, Ok(InventoryRet::Reserved))) => {
-                Some(if coin % 2 == 0 {
+                Some(if coin & 1 == 0 {
                     InventoryOp::Pay { user: client }
                 } else {
                     InventoryOp::Release { user: client }
