@@ -29,12 +29,7 @@ fn property<'r>(report: &'r CheckReport, name: &str) -> &'r PropertyReport {
 }
 
 fn last_state(p: &PropertyReport) -> &std::collections::BTreeMap<String, serde_json::Value> {
-    &p.counterexample
-        .as_ref()
-        .expect("a counterexample")
-        .last()
-        .unwrap()
-        .state
+    &p.counterexample.as_ref().expect("a counterexample").last().unwrap().state
 }
 
 fn count(state: &std::collections::BTreeMap<String, serde_json::Value>, phase: &str) -> usize {
@@ -214,8 +209,8 @@ fn bad_constants_are_refused_not_defaulted() {
         vec!["Users"],
     ] {
         let args: Vec<String> = bad.iter().map(|s| s.to_string()).collect();
-        let built =
-            Constants::parse(ModelName::Inventory, &args).and_then(|c| Port::build(&c).map(|_| ()));
+        let built = Constants::parse(ModelName::Inventory, &args)
+            .and_then(|c| Port::build(&c).map(|_| ()));
         assert!(built.is_err(), "{bad:?} was accepted");
     }
 }

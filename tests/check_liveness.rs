@@ -53,10 +53,7 @@ impl Model for Spin {
     fn properties(&self) -> Vec<Property<Self>> {
         // stateright's own `eventually`: unsound on this cyclic graph (no fairness, and a
         // revisited state is never reported).
-        vec![Property::eventually(
-            "stateright_eventually_done",
-            |_, s| *s == Loc::Done,
-        )]
+        vec![Property::eventually("stateright_eventually_done", |_, s| *s == Loc::Done)]
     }
 }
 
@@ -167,10 +164,7 @@ fn stateright_eventually_misses_the_cycle_that_flashcheck_finds() {
     // stateright reports no counterexample to <>done although a -> b -> a -> ... never ends.
     assert!(checker.discovery("stateright_eventually_done").is_none());
     let report = run(model);
-    assert_eq!(
-        property(&report, "eventually_done").verdict,
-        Verdict::Violated
-    );
+    assert_eq!(property(&report, "eventually_done").verdict, Verdict::Violated);
 }
 
 /// A deadlock that is not termination stutters forever (as in TLC): <>goal fails there.
@@ -249,9 +243,6 @@ fn an_incomplete_graph_never_claims_holds() {
         &options,
     );
     assert!(!report.complete);
-    assert_eq!(
-        property(&report, "eventually_done").verdict,
-        Verdict::Unknown
-    );
+    assert_eq!(property(&report, "eventually_done").verdict, Verdict::Unknown);
     assert_eq!(report.exit_code(), 3);
 }

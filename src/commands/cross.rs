@@ -16,11 +16,7 @@ pub fn run(args: &CrossArgs) -> Result<i32> {
     let port = Port::build(&constants)?;
     let engine = EngineChoice::parse(args.engine.engine.as_deref())?
         .resolve(args.engine.tla2tools.as_deref())?;
-    let command = format!(
-        "flashcheck cross {} {}",
-        model.as_str(),
-        constants.as_args()
-    );
+    let command = format!("flashcheck cross {} {}", model.as_str(), constants.as_args());
     let rust = port.check(model.as_str(), command.clone(), &CheckOptions::default());
     let dir = tempfile::tempdir()?;
     let job = twin::job(model, &port, dir.path())?;
