@@ -13,9 +13,10 @@
 //! Zobrist fingerprint (XOR of a random 128-bit key per operation), updated in O(1) as the
 //! search linearizes and undoes operations. A cache entry is 16 bytes plus the spec state.
 //! Two different sets collide with probability about `entries² / 2^129` — for 10^6 entries,
-//! below 10^-26 — and a collision can only make the checker skip a configuration, never
-//! accept a non-linearizable history silently in a way a second run with other keys would
-//! not expose ([`check_with_keys`] takes the key seed).
+//! below 10^-26. A collision can only prune a configuration that was never explored: a
+//! "linearizable" answer is always sound (it is a full linearization, every step checked by
+//! the spec); only a "not linearizable" answer could in theory be spurious, and a second run
+//! with other keys ([`check_with_keys`]) settles it.
 //!
 //! P-compositionality (Horn & Kroening): when a spec is a product of independent parts keyed
 //! by an operation's key (e.g. one state machine per user), [`check_partitioned`] checks each
