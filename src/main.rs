@@ -13,6 +13,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Check(args) => commands::check::run(&args),
         Command::Tla(args) => commands::tla::run(&args),
         Command::Cross(args) => commands::cross::run(&args),
+        Command::Traces(args) => commands::traces::run(&args),
+        Command::Replay(args) => commands::replay::run(&args),
         Command::Arith(args) => commands::arith(&args),
         Command::Hw(args) => Ok(flashcheck::exec::hw::run(
             &args,

@@ -15,7 +15,10 @@ fn pinned(fixture: &str, model: ModelName) {
         .join(format!("{fixture}.json"));
     let tlc: CheckReport = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(tlc.engine, Engine::Tlc);
-    assert!(tlc.complete, "{fixture}: the recorded TLC run was incomplete");
+    assert!(
+        tlc.complete,
+        "{fixture}: the recorded TLC run was incomplete"
+    );
     // The recorded constants are TLA+ text (`"atomic"`); -c takes bare values. Model values
     // (`defaultInitValue = defaultInitValue`) are the twin's, not the port's constants.
     let args: Vec<String> = tlc
@@ -27,11 +30,7 @@ fn pinned(fixture: &str, model: ModelName) {
     let port = Port::build(&Constants::parse(model, &args).unwrap()).unwrap();
     let rust = port.check(model.as_str(), "test".into(), &CheckOptions::default());
     let comparison = twin::compare(&rust, &tlc);
-    assert!(
-        comparison.agree,
-        "{fixture}: {:#?}",
-        comparison.differences
-    );
+    assert!(comparison.agree, "{fixture}: {:#?}", comparison.differences);
     assert_eq!(rust.depth, tlc.depth, "{fixture}: depth");
 }
 

@@ -28,6 +28,11 @@ pub enum Command {
     Bench(BenchArgs),
     /// z3 proves or refutes the design document's arithmetic (quota, VCG, latency, claims).
     Arith(crate::arith::ArithArgs),
+    /// Write ITF traces: every counterexample, the shortest path to each `sometimes`
+    /// property, and N seeded random walks.
+    Traces(TracesArgs),
+    /// Replay traces (or generated walks) against the reference implementation.
+    Replay(ReplayArgs),
     /// Show the CPUs, NUMA nodes, caches, huge pages and SIMD features, and the executor
     /// layout that follows from them.
     Hw(crate::exec::hw::HwArgs),
@@ -121,6 +126,9 @@ pub struct TlaArgs {
     /// Keep TLC's generated files here (so the printed TLC command reproduces the run).
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
+    /// Also write every counterexample TLC found (its `-dumpTrace json`) as ITF into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub traces: Option<PathBuf>,
 }
 
 /// `flashcheck cross`.
@@ -162,4 +170,60 @@ pub struct BenchArgs {
     pub large: bool,
     #[command(flatten)]
     pub engine: EngineArgs,
+}
+
+/// `flashcheck traces`.
+#[derive(Debug, Args)]
+pub struct TracesArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Seeded random walks to write.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub count: usize,
+    /// Most actions per walk.
+    #[arg(long, default_value_t = 20, value_name = "D")]
+    pub depth: usize,
+    /// Seed of the first walk (walk i uses S + i): the same seed writes the same traces.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    pub seed: u64,
+    /// Where to write the `.itf.json` files.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// `flashcheck replay`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["traces", "generate", "workload"])))]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// inline (state compared after every step), pool or pinned (concurrent; the history is
+    /// checked for linearizability).
+    #[arg(long, value_enum, default_value = "inline")]
+    pub executor: crate::replay::ExecutorChoice,
+    /// ITF traces to replay: a directory (every `*.itf.json` in it) or one file.
+    #[arg(long, value_name = "DIR")]
+    pub traces: Option<PathBuf>,
+    /// Replay N seeded random walks of the model instead.
+    #[arg(long, value_name = "N")]
+    pub generate: Option<usize>,
+    /// Pool or pinned: run a synthetic workload of N users (reserve, then pay or release)
+    /// and check its history; beyond the model's bounds, against the sequential spec only.
+    #[arg(long, value_name = "USERS")]
+    pub workload: Option<u64>,
+    /// Units for `--workload` (default: half the users).
+    #[arg(long, value_name = "UNITS", requires = "workload")]
+    pub stock: Option<u32>,
+    /// Most actions per generated walk.
+    #[arg(long, default_value_t = 20, value_name = "D")]
+    pub depth: usize,
+    /// Seed of the first generated walk (walk i uses S + i) or of the workload's coins.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    pub seed: u64,
+    /// The stock store behind the service.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub store: crate::replay::inventory::StoreChoice,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }

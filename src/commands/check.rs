@@ -2,8 +2,8 @@
 
 use super::print_report;
 use anyhow::Result;
-use flashcheck::check::CheckOptions;
 use flashcheck::catalog::build_port;
+use flashcheck::check::CheckOptions;
 use flashcheck::cli::CheckArgs;
 use std::time::Duration;
 

@@ -5,7 +5,9 @@ pub mod audit;
 pub mod bench;
 pub mod check;
 pub mod cross;
+pub mod replay;
 pub mod tla;
+pub mod traces;
 
 use flashcheck::cli::OutputArgs;
 use flashcheck::report::{json, markdown, text, CheckReport};

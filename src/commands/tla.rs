@@ -42,6 +42,13 @@ pub fn run(args: &TlaArgs) -> Result<i32> {
             std::env::args().collect::<Vec<_>>().join(" ")
         );
     }
+    if let Some(dir) = &args.traces {
+        let written = super::traces::write_report_traces(&report, dir)?;
+        eprintln!(
+            "tla: {written} trace(s) written to {} as ITF",
+            dir.display()
+        );
+    }
     print_report(&report, &args.output);
     Ok(report.exit_code())
 }

@@ -1,0 +1,71 @@
+//! `flashcheck traces`: writes a model's counterexamples, `sometimes` witnesses and seeded
+//! random walks as ITF files.
+
+use anyhow::Result;
+use flashcheck::catalog::Constants;
+use flashcheck::cli::TracesArgs;
+use flashcheck::report::{PropertyKind, Verdict};
+use flashcheck::trace::generate::{self, TraceRequest};
+use flashcheck::trace::Trace;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Runs `flashcheck traces`.
+pub fn run(args: &TracesArgs) -> Result<i32> {
+    let constants = Constants::parse(args.model.model, &args.model.constants)?;
+    let request = TraceRequest {
+        model: args.model.model,
+        constants,
+        count: args.count,
+        depth: args.depth,
+        seed: args.seed,
+    };
+    let written = generate::write_all(&request, &args.out)?;
+    let count = |kind: &str| written.iter().filter(|w| w.kind == kind).count();
+    println!(
+        "traces: {} written to {} ({} counterexample(s), {} witness(es), {} walk(s))",
+        written.len(),
+        args.out.display(),
+        count("counterexample"),
+        count("witness"),
+        count("walk")
+    );
+    for w in &written {
+        println!(
+            "  {:<15} {:>3} states  {}",
+            w.kind,
+            w.states,
+            w.path.display()
+        );
+    }
+    Ok(0)
+}
+
+/// `flashcheck tla … --traces DIR`: the report's counterexamples (from TLC's
+/// `-dumpTrace json`, or tla-checker's) written as ITF. Returns the files written.
+pub fn write_report_traces(report: &flashcheck::report::CheckReport, out: &Path) -> Result<usize> {
+    std::fs::create_dir_all(out)?;
+    let mut written = 0;
+    for p in &report.properties {
+        let Some(steps) = &p.counterexample else {
+            continue;
+        };
+        let kind = match (p.kind, p.verdict) {
+            (PropertyKind::Sometimes, Verdict::Holds) => "witness",
+            (_, Verdict::Violated) => "counterexample",
+            _ => continue,
+        };
+        let meta = BTreeMap::from([
+            ("model".to_string(), json!(report.model)),
+            ("engine".to_string(), json!(report.engine.as_str())),
+            ("constants".to_string(), json!(report.constants)),
+            ("kind".to_string(), json!(kind)),
+            ("property".to_string(), json!(p.name)),
+        ]);
+        let trace = Trace::from_steps(meta, steps, p.cycle_start);
+        trace.write(&out.join(format!("{}-{}-{kind}.itf.json", report.model, p.name)))?;
+        written += 1;
+    }
+    Ok(written)
+}

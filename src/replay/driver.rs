@@ -1,0 +1,230 @@
+//! Drives a batch of replays for one component and gathers one [`ReplayReport`]: inline
+//! (state after every step) or concurrent (history, then linearizability).
+
+use super::concurrent::{self, Plan, RunError};
+use super::inline::{self, Mismatch};
+use super::linearizability::{Failure, Operation, Outcome};
+use super::{Conformance, ExecutorChoice};
+use crate::reference::Mutation;
+use serde::Serialize;
+use serde_json::Value as Json;
+use stateright::Model;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// A model path to replay, with its name and the command that replays it alone.
+#[derive(Debug, Clone)]
+pub struct PathToReplay<S, A> {
+    /// The trace file or walk name.
+    pub name: String,
+    /// The initial state.
+    pub init: S,
+    /// The actions.
+    pub actions: Vec<A>,
+    /// The command that replays only this path.
+    pub command: String,
+}
+
+/// A path of `C`'s model.
+pub type ModelPath<C> = PathToReplay<
+    <<C as Conformance>::Model as Model>::State,
+    <<C as Conformance>::Model as Model>::Action,
+>;
+
+/// A non-linearizable history, rendered.
+#[derive(Debug, Clone, Serialize)]
+pub struct Violation {
+    /// The checker's failure.
+    pub failure: Failure,
+    /// The window's operations, by call time.
+    pub window: Vec<Json>,
+}
+
+/// One path's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct PathResult {
+    /// The path's name.
+    pub name: String,
+    /// Actions in the path.
+    pub steps: usize,
+    /// Implementation operations run.
+    pub operations: usize,
+    /// Inline: the first mismatch.
+    pub mismatch: Option<Mismatch>,
+    /// Concurrent: the non-linearizable window.
+    pub violation: Option<Violation>,
+    /// The command that replays this path alone.
+    pub command: String,
+}
+
+/// Every path's result and the totals.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayReport {
+    /// The model.
+    pub model: String,
+    /// The executor.
+    pub executor: ExecutorChoice,
+    /// Paths replayed.
+    pub paths: usize,
+    /// Actions replayed.
+    pub steps: usize,
+    /// Operations run.
+    pub operations: usize,
+    /// Wall time, seconds.
+    pub elapsed_s: f64,
+    /// Actions per second (inline).
+    pub steps_per_s: f64,
+    /// Failing paths only.
+    pub failures: Vec<PathResult>,
+}
+
+impl ReplayReport {
+    /// 0 when every path conforms, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        i32::from(!self.failures.is_empty())
+    }
+}
+
+fn window_json<O: Serialize, R: Serialize>(
+    history: &[Operation<O, R>],
+    window: &[usize],
+) -> Vec<Json> {
+    window
+        .iter()
+        .map(|&i| serde_json::to_value(&history[i]).unwrap_or(Json::Null))
+        .collect()
+}
+
+/// Replays `paths` on `executor`; `progress(done, total)` reports as it goes.
+pub fn replay_paths<C>(
+    c: Arc<C>,
+    model_name: &str,
+    executor: ExecutorChoice,
+    paths: &[ModelPath<C>],
+    mutation: Option<Mutation>,
+    progress: &dyn Fn(usize, usize),
+) -> Result<ReplayReport, RunError>
+where
+    C: Conformance + Send + 'static,
+    <C::Model as Model>::State: Clone,
+    <C::Model as Model>::Action: Clone,
+{
+    let started = Instant::now();
+    let (mut steps, mut operations) = (0, 0);
+    let mut failures = Vec::new();
+    let every = (paths.len() / 20).max(1);
+    for (i, path) in paths.iter().enumerate() {
+        if i % every == 0 {
+            progress(i, paths.len());
+        }
+        steps += path.actions.len();
+        let mut result = PathResult {
+            name: path.name.clone(),
+            steps: path.actions.len(),
+            operations: 0,
+            mismatch: None,
+            violation: None,
+            command: path.command.clone(),
+        };
+        if executor == ExecutorChoice::Inline {
+            let outcome = inline::replay(&*c, &path.init, &path.actions, mutation);
+            result.operations = outcome.operations;
+            result.mismatch = outcome.mismatch;
+        } else {
+            let mut per_client: BTreeMap<u64, Vec<C::Op>> = BTreeMap::new();
+            for a in &path.actions {
+                if let Some((op, _)) = c.operation(a) {
+                    per_client.entry(c.client(&op)).or_default().push(op);
+                }
+            }
+            let plan = Plan::Fixed(per_client.into_iter().collect());
+            let run = concurrent::run(Arc::clone(&c), executor, plan, mutation, &|_, _| {})?;
+            result.operations = run.history.len();
+            if let Outcome::NotLinearizable(failure) = check(&*c, &run.history)? {
+                let window = window_json(&run.history, &failure.window);
+                result.violation = Some(Violation { failure, window });
+            }
+        }
+        operations += result.operations;
+        if result.mismatch.is_some() || result.violation.is_some() {
+            failures.push(result);
+        }
+    }
+    progress(paths.len(), paths.len());
+    let elapsed_s = started.elapsed().as_secs_f64();
+    Ok(ReplayReport {
+        model: model_name.to_string(),
+        executor,
+        paths: paths.len(),
+        steps,
+        operations,
+        elapsed_s,
+        steps_per_s: if elapsed_s > 0.0 {
+            steps as f64 / elapsed_s
+        } else {
+            0.0
+        },
+        failures,
+    })
+}
+
+fn check<C: Conformance>(c: &C, history: &[Operation<C::Op, C::Ret>]) -> Result<Outcome, RunError> {
+    Ok(c.check_history(history)?)
+}
+
+/// A synthetic workload's result: the history's size, run and check times.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkloadReport {
+    /// Clients (users).
+    pub clients: u64,
+    /// Operations in the history.
+    pub operations: usize,
+    /// Workers that ran it.
+    pub workers: usize,
+    /// Seconds to run the workload.
+    pub run_s: f64,
+    /// Seconds to check linearizability.
+    pub check_s: f64,
+    /// The checker's outcome.
+    pub outcome: Outcome,
+    /// The failing window's operations, if any.
+    pub window: Vec<Json>,
+}
+
+/// Runs a synthetic workload of `clients` clients on `executor` and checks its history.
+pub fn replay_workload<C>(
+    c: Arc<C>,
+    executor: ExecutorChoice,
+    clients: u64,
+    seed: u64,
+    mutation: Option<Mutation>,
+    progress: &dyn Fn(usize, usize),
+) -> Result<WorkloadReport, RunError>
+where
+    C: Conformance + Send + 'static,
+{
+    let run = concurrent::run(
+        Arc::clone(&c),
+        executor,
+        Plan::Workload { clients, seed },
+        mutation,
+        progress,
+    )?;
+    let started = Instant::now();
+    let outcome = check(&*c, &run.history)?;
+    let check_s = started.elapsed().as_secs_f64();
+    let window = match &outcome {
+        Outcome::NotLinearizable(f) => window_json(&run.history, &f.window),
+        Outcome::Linearizable { .. } => Vec::new(),
+    };
+    Ok(WorkloadReport {
+        clients,
+        operations: run.history.len(),
+        workers: run.workers,
+        run_s: run.elapsed.as_secs_f64(),
+        check_s,
+        outcome,
+        window,
+    })
+}

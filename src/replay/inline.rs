@@ -1,0 +1,131 @@
+//! Inline replay: a model path run step by step on one thread, the implementation's abstract
+//! state compared with the model's after every step.
+
+use super::{Conformance, ExecutorChoice};
+use crate::reference::Mutation;
+use flashcheck_models::Spec;
+use serde::Serialize;
+use serde_json::Value as Json;
+use stateright::Model;
+
+/// The first step where implementation and model part.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mismatch {
+    /// Step index (1 = the first action; 0 = the initial state).
+    pub step: usize,
+    /// The model action (TLA+ name).
+    pub action: String,
+    /// The implementation operation it performed, if any.
+    pub op: Option<Json>,
+    /// What differs: `state` or `result`.
+    pub what: &'static str,
+    /// The model's side.
+    pub expected: Json,
+    /// The implementation's side.
+    pub actual: Json,
+}
+
+/// The result of replaying one path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InlineOutcome {
+    /// Actions replayed (internal ones included).
+    pub steps: usize,
+    /// Implementation operations performed.
+    pub operations: usize,
+    /// The first mismatch, if any.
+    pub mismatch: Option<Mismatch>,
+}
+
+fn json<T: Serialize>(value: &T) -> Json {
+    serde_json::to_value(value).unwrap_or_else(|e| Json::String(format!("<unserialisable: {e}>")))
+}
+
+/// Replays `actions` from `init` on a fresh implementation.
+pub fn replay<C: Conformance>(
+    c: &C,
+    init: &<C::Model as Model>::State,
+    actions: &[<C::Model as Model>::Action],
+    mutation: Option<Mutation>,
+) -> InlineOutcome
+where
+    <C::Model as Model>::State: Clone,
+    <C::Model as Model>::Action: Clone,
+{
+    let model = c.model();
+    let imp = c.build(ExecutorChoice::Inline, 1, mutation);
+    let mut state = init.clone();
+    let mut operations = 0;
+    let start = (c.abstract_model(&state), c.observe(&imp));
+    if start.0 != start.1 {
+        return InlineOutcome {
+            steps: 0,
+            operations,
+            mismatch: Some(Mismatch {
+                step: 0,
+                action: "Init".into(),
+                op: None,
+                what: "state",
+                expected: json(&start.0),
+                actual: json(&start.1),
+            }),
+        };
+    }
+    for (i, action) in actions.iter().enumerate() {
+        let name = model.action_name(action);
+        let Some(next) = model.next_state(&state, action.clone()) else {
+            return InlineOutcome {
+                steps: i,
+                operations,
+                mismatch: Some(Mismatch {
+                    step: i + 1,
+                    action: name,
+                    op: None,
+                    what: "model",
+                    expected: Json::String("an enabled action".into()),
+                    actual: Json::String("the model has no successor for it".into()),
+                }),
+            };
+        };
+        state = next;
+        let mut op_json = None;
+        if let Some((op, predicted)) = c.operation(action) {
+            operations += 1;
+            op_json = Some(json(&op));
+            let ret = c.invoke(&imp, c.client(&op) as usize, &op);
+            if ret != predicted {
+                return InlineOutcome {
+                    steps: i + 1,
+                    operations,
+                    mismatch: Some(Mismatch {
+                        step: i + 1,
+                        action: name,
+                        op: op_json,
+                        what: "result",
+                        expected: json(&predicted),
+                        actual: json(&ret),
+                    }),
+                };
+            }
+        }
+        let (expected, actual) = (c.abstract_model(&state), c.observe(&imp));
+        if expected != actual {
+            return InlineOutcome {
+                steps: i + 1,
+                operations,
+                mismatch: Some(Mismatch {
+                    step: i + 1,
+                    action: name,
+                    op: op_json,
+                    what: "state",
+                    expected: json(&expected),
+                    actual: json(&actual),
+                }),
+            };
+        }
+    }
+    InlineOutcome {
+        steps: actions.len(),
+        operations,
+        mismatch: None,
+    }
+}

@@ -1,0 +1,134 @@
+//! `flashcheck traces`: the traces worth replaying — every counterexample, the shortest path
+//! to each `sometimes` property, and seeded random walks — written as ITF files.
+
+use super::{path_steps, random_walk, SplitMix64, Trace, TraceError};
+use crate::catalog::{Constants, ModelName, Port};
+use crate::check::CheckOptions;
+use crate::report::{PropertyKind, Verdict};
+use flashcheck_models::Spec;
+use serde_json::{json, Value as Json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct TraceRequest {
+    /// The model.
+    pub model: ModelName,
+    /// Its constants.
+    pub constants: Constants,
+    /// Random walks.
+    pub count: usize,
+    /// Most actions per walk.
+    pub depth: usize,
+    /// Seed of the first walk (walk `i` uses `seed + i`).
+    pub seed: u64,
+}
+
+/// One file written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// The file.
+    pub path: PathBuf,
+    /// `counterexample`, `witness` or `walk`.
+    pub kind: &'static str,
+    /// States in the trace.
+    pub states: usize,
+}
+
+fn meta(request: &TraceRequest, kind: &str, extra: &[(&str, Json)]) -> BTreeMap<String, Json> {
+    let mut m = BTreeMap::from([
+        ("model".to_string(), json!(request.model.as_str())),
+        ("constants".to_string(), json!(request.constants.as_args())),
+        ("kind".to_string(), json!(kind)),
+    ]);
+    for (k, v) in extra {
+        m.insert((*k).to_string(), v.clone());
+    }
+    m
+}
+
+/// Seeded random walks of `model` as traces.
+pub fn walks<M: Spec>(model: &M, request: &TraceRequest) -> Vec<Trace>
+where
+    M::State: Clone,
+    M::Action: Clone,
+{
+    (0..request.count)
+        .filter_map(|i| {
+            let seed = request.seed.wrapping_add(i as u64);
+            let mut rng = SplitMix64::new(seed);
+            let (init, path) = random_walk(model, request.depth, &mut rng)?;
+            let steps = path_steps(model, &init, &path);
+            let m = meta(
+                request,
+                "walk",
+                &[("seed", json!(seed)), ("depth", json!(request.depth))],
+            );
+            Some(Trace::from_steps(m, &steps, None))
+        })
+        .collect()
+}
+
+/// Writes every trace for `request` into `out` (created if missing), in a stable order.
+pub fn write_all(request: &TraceRequest, out: &Path) -> Result<Vec<Written>, TraceError> {
+    std::fs::create_dir_all(out).map_err(|source| TraceError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let port = Port::build(&request.constants).map_err(|e| TraceError::Malformed {
+        state: None,
+        field: "constants".into(),
+        reason: e.to_string(),
+    })?;
+    let name = request.model.as_str();
+    let command = format!("flashcheck check {name} {}", request.constants.as_args());
+    let report = port.check(name, command, &CheckOptions::default());
+    let mut traces: Vec<(String, &'static str, Trace)> = Vec::new();
+    for p in &report.properties {
+        let Some(steps) = &p.counterexample else {
+            continue;
+        };
+        let kind = match (p.kind, p.verdict) {
+            (PropertyKind::Sometimes, Verdict::Holds) => "witness",
+            (_, Verdict::Violated) => "counterexample",
+            _ => continue,
+        };
+        let m = meta(
+            request,
+            kind,
+            &[
+                ("property", json!(p.name)),
+                ("description", json!(p.description)),
+            ],
+        );
+        traces.push((
+            format!("{name}-{}-{kind}", p.name),
+            kind,
+            Trace::from_steps(m, steps, p.cycle_start),
+        ));
+    }
+    let walks = match &port {
+        Port::Inventory(m) => walks(m, request),
+        Port::InventorySeed(m) => walks(m, request),
+        Port::SagaSeed(m) => walks(m, request),
+        Port::Saga(m) => walks(m, request),
+        Port::BreakerSeed(m) => walks(m, request),
+        Port::Breaker(m) => walks(m, request),
+        Port::TokenBucket(m) => walks(m, request),
+    };
+    for (i, t) in walks.into_iter().enumerate() {
+        traces.push((format!("{name}-walk-{i:04}"), "walk", t));
+    }
+    let mut written = Vec::new();
+    for (stem, kind, trace) in traces {
+        let path = out.join(format!("{stem}.itf.json"));
+        trace.write(&path)?;
+        written.push(Written {
+            path,
+            kind,
+            states: trace.states.len(),
+        });
+    }
+    Ok(written)
+}
