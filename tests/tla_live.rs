@@ -478,6 +478,7 @@ mod checker {
 
 // ---- the lead's Inventory twin: both engines must agree ----
 
+#[cfg(feature = "tla-checker")]
 fn inventory_job(deduction: &str) -> TlaJob {
     use PropertyKind::*;
     TlaJob {
