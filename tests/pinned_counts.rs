@@ -1,34 +1,50 @@
-//! The Rust ports against real TLC runs (tla2tools 2.20), recorded as JSON reports in
-//! `tests/fixtures/tlc-reports/` by its `record.sh`: the distinct-state count and every
-//! property's verdict must be equal (what `flashcheck cross` checks live). Runs on every
-//! machine; no jar needed.
+//! Every Rust port against real TLC runs (tla2tools 2.20), recorded as JSON reports in
+//! `tests/fixtures/tlc-reports/` by its `record*.sh` scripts: the distinct-state count (also
+//! pinned here as a number), the depth and every property's verdict must be equal — what
+//! `flashcheck cross` checks live. Runs on every machine; no jar needed.
 
-use flashcheck::catalog::{Constants, ModelName, Port};
+use flashcheck::catalog::{build_port, ModelName};
 use flashcheck::check::CheckOptions;
 use flashcheck::report::{CheckReport, Engine};
 use flashcheck::twin;
 use std::path::Path;
 
-fn pinned(fixture: &str, model: ModelName) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/tlc-reports")
-        .join(format!("{fixture}.json"));
-    let tlc: CheckReport = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+/// Checks the port of `model` with the constants of the recorded TLC report `fixture` (and
+/// the saga file `saga`, for the saga models) and asserts it agrees with TLC.
+fn pinned(fixture: &str, model: ModelName, saga: Option<&str>, distinct: u64) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = root.join(format!("tests/fixtures/tlc-reports/{fixture}.json"));
+    let mut tlc: CheckReport =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(tlc.engine, Engine::Tlc);
     assert!(
         tlc.complete,
         "{fixture}: the recorded TLC run was incomplete"
     );
+    assert_eq!(
+        tlc.distinct_states, distinct,
+        "{fixture}: the count pinned here"
+    );
     // The recorded constants are TLA+ text (`"atomic"`); -c takes bare values. Model values
-    // (`defaultInitValue = defaultInitValue`) are the twin's, not the port's constants.
+    // (`defaultInitValue = defaultInitValue`) and the saga's step indices are the twin's.
     let args: Vec<String> = tlc
         .constants
         .iter()
         .filter(|(k, v)| k != v)
+        .filter(|(k, _)| !model.uses_saga() || ["F", "R", "C"].contains(&k.as_str()))
         .map(|(k, v)| format!("{k}={}", v.trim_matches('"')))
         .collect();
-    let port = Port::build(&Constants::parse(model, &args).unwrap()).unwrap();
+    let file = saga.map(|s| root.join(format!("tests/fixtures/sagas/{s}.saga.yaml")));
+    let (_, port) = build_port(model, &args, file.as_deref()).unwrap();
+    port.annotate(&mut tlc);
     let rust = port.check(model.as_str(), "test".into(), &CheckOptions::default());
+    let twin_constants: std::collections::BTreeMap<_, _> = tlc
+        .constants
+        .iter()
+        .filter(|(k, v)| k != v)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    assert_eq!(rust.constants, twin_constants, "{fixture}: constants");
     let comparison = twin::compare(&rust, &tlc);
     assert!(comparison.agree, "{fixture}: {:#?}", comparison.differences);
     assert_eq!(rust.depth, tlc.depth, "{fixture}: depth");
@@ -36,21 +52,77 @@ fn pinned(fixture: &str, model: ModelName) {
 
 #[test]
 fn inventory_atomic_matches_tlc() {
-    for size in ["3-2", "5-3", "8-5"] {
-        pinned(&format!("inventory-atomic-{size}"), ModelName::Inventory);
-    }
+    pinned("inventory-atomic-3-2", ModelName::Inventory, None, 83);
+    pinned("inventory-atomic-5-3", ModelName::Inventory, None, 1967);
+    pinned("inventory-atomic-8-5", ModelName::Inventory, None, 220_068);
 }
 
 #[test]
 fn inventory_read_then_write_matches_tlc() {
-    for size in ["3-2", "4-3", "5-3"] {
-        pinned(&format!("inventory-rtw-{size}"), ModelName::Inventory);
-    }
+    pinned("inventory-rtw-3-2", ModelName::Inventory, None, 481);
+    pinned("inventory-rtw-4-3", ModelName::Inventory, None, 4922);
+    pinned("inventory-rtw-5-3", ModelName::Inventory, None, 60_515);
 }
 
 #[test]
 fn inventory_seed_matches_tlc() {
-    for size in ["3-2", "2-3", "8-5", "5-8"] {
-        pinned(&format!("seed-{size}"), ModelName::InventorySeed);
-    }
+    pinned("seed-3-2", ModelName::InventorySeed, None, 26);
+    pinned("seed-2-3", ModelName::InventorySeed, None, 9);
+    pinned("seed-8-5", ModelName::InventorySeed, None, 6432);
+    pinned("seed-5-8", ModelName::InventorySeed, None, 243);
+}
+
+#[test]
+fn saga_matches_tlc() {
+    pinned("saga.seed.1-1-1", ModelName::Saga, None, 58);
+    pinned("saga.seed.1-2-2", ModelName::Saga, None, 125);
+    pinned(
+        "saga.flash_sale_8.1-3-3",
+        ModelName::Saga,
+        Some("flash_sale_8"),
+        876,
+    );
+}
+
+#[test]
+fn saga_seed_matches_tlc() {
+    pinned("saga-seed.seed.1-1-1", ModelName::SagaSeed, None, 106);
+    pinned("saga-seed.seed.0-1-1", ModelName::SagaSeed, None, 9);
+    pinned(
+        "saga-seed.flash_sale_8.1-1-1",
+        ModelName::SagaSeed,
+        Some("flash_sale_8"),
+        1786,
+    );
+}
+
+#[test]
+fn breaker_matches_tlc() {
+    pinned("breaker-4-4-3-2-gt", ModelName::Breaker, None, 198);
+    pinned("breaker-6-8-4-3-ge", ModelName::Breaker, None, 3669);
+    pinned("breaker-10-12-5-4-gt", ModelName::Breaker, None, 75_441);
+}
+
+#[test]
+fn breaker_seed_matches_tlc() {
+    pinned("breaker-seed-4-4-3-2-gt", ModelName::BreakerSeed, None, 129);
+    pinned(
+        "breaker-seed-6-8-4-3-ge",
+        ModelName::BreakerSeed,
+        None,
+        1131,
+    );
+    pinned(
+        "breaker-seed-10-12-5-4-gt",
+        ModelName::BreakerSeed,
+        None,
+        11_403,
+    );
+}
+
+#[test]
+fn token_bucket_matches_tlc() {
+    pinned("token-bucket-3-1-3", ModelName::TokenBucket, None, 322);
+    pinned("token-bucket-5-2-4", ModelName::TokenBucket, None, 8424);
+    pinned("token-bucket-4-1-5", ModelName::TokenBucket, None, 6912);
 }
