@@ -26,9 +26,7 @@ fn check_named(constants: &[&str]) -> CheckReport {
 
 fn property<'r>(report: &'r CheckReport, name: &str) -> &'r PropertyReport {
     report
-        .properties
-        .iter()
-        .find(|p| p.name == name)
+        .property(name)
         .unwrap_or_else(|| panic!("no property {name}"))
 }
 

@@ -108,7 +108,9 @@ fn run(model: Spin) -> CheckReport {
 }
 
 fn property<'r>(report: &'r CheckReport, name: &str) -> &'r flashcheck::report::PropertyReport {
-    report.properties.iter().find(|p| p.name == name).unwrap()
+    report
+        .property(name)
+        .unwrap_or_else(|| panic!("no property {name}"))
 }
 
 #[test]

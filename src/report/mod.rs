@@ -131,6 +131,11 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
+    /// The result for the property called `name`.
+    pub fn property(&self, name: &str) -> Option<&PropertyReport> {
+        self.properties.iter().find(|p| p.name == name)
+    }
+
     /// Distinct states per second of wall time (0 when no time elapsed).
     pub fn states_per_second(&self) -> f64 {
         if self.elapsed_s > 0.0 {
@@ -160,6 +165,15 @@ impl CheckReport {
 }
 
 impl PropertyReport {
+    /// The counterexample's (or witness's) action names, `Init` first; empty when none.
+    pub fn actions(&self) -> Vec<&str> {
+        self.counterexample
+            .iter()
+            .flatten()
+            .map(|s| s.action.as_str())
+            .collect()
+    }
+
     /// True when this result means the design is wrong: an invariant or liveness property
     /// violated, or a `sometimes` property proven unreachable.
     pub fn is_failure(&self) -> bool {
