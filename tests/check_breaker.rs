@@ -30,15 +30,6 @@ fn property<'r>(report: &'r CheckReport, name: &str) -> &'r PropertyReport {
         .unwrap_or_else(|| panic!("no property {name}"))
 }
 
-fn actions(p: &PropertyReport) -> Vec<&str> {
-    p.counterexample
-        .as_ref()
-        .expect("a counterexample")
-        .iter()
-        .map(|s| s.action.as_str())
-        .collect()
-}
-
 fn config() -> BreakerConfig {
     BreakerConfig {
         minimum_calls: 4,
@@ -238,7 +229,7 @@ fn an_extra_half_open_probe_is_caught() {
     // Three failures and a fourth call trip the breaker (3/4 > 1/2 once 4 calls are in),
     // three ticks turn it HalfOpen, the third probe is one too many.
     assert_eq!(
-        actions(p),
+        p.actions(),
         [
             "Init", "Succeed", "Fail", "Fail", "Fail", "Tick", "Tick", "Tick", "Probe", "Probe",
             "Probe"
@@ -254,7 +245,7 @@ fn a_call_through_an_open_breaker_is_caught() {
     let p = only_violation(&report);
     assert_eq!(p.name, "no_call_while_open");
     assert_eq!(
-        actions(p),
+        p.actions(),
         ["Init", "Succeed", "Fail", "Fail", "Fail", "Succeed"]
     );
 }
@@ -264,7 +255,7 @@ fn a_trip_below_the_minimum_is_caught() {
     let report = run(Bug::EagerTrip);
     let p = only_violation(&report);
     assert_eq!(p.name, "no_trip_below_minimum");
-    assert_eq!(actions(p), ["Init", "Fail"]);
+    assert_eq!(p.actions(), ["Init", "Fail"]);
 }
 
 #[test]
@@ -334,7 +325,8 @@ fn the_tie_at_the_threshold_depends_on_the_comparison() {
     let ge = check_named(&["Comparison=greater_or_equal"]);
     assert!(gt.distinct_states < ge.distinct_states);
     let fails = |r: &CheckReport| {
-        actions(property(r, "halfopen_reachable"))
+        property(r, "halfopen_reachable")
+            .actions()
             .iter()
             .filter(|a| **a == "Fail")
             .count()
@@ -398,7 +390,7 @@ fn the_seed_formula_trips_on_a_single_failure() {
     let report = check_seed(&[]);
     let p = property(&report, "no_trip_below_minimum");
     assert_eq!(p.verdict, Verdict::Violated);
-    assert_eq!(actions(p), ["Init", "Fail"]);
+    assert_eq!(p.actions(), ["Init", "Fail"]);
     let last = &p.counterexample.as_ref().unwrap().last().unwrap().state;
     assert_eq!(last["state"], "open");
     assert_eq!(last["window"], serde_json::json!([true]));
@@ -412,7 +404,7 @@ fn the_seed_formula_stays_open_forever_once_both_conditions_hold() {
     let p = property(&report, "recovers");
     assert_eq!(p.verdict, Verdict::Violated);
     assert_eq!(
-        actions(p),
+        p.actions(),
         [
             "Init",
             "Fail",
@@ -464,7 +456,7 @@ fn the_seed_flaws_do_not_depend_on_the_comparison() {
     }
     // An empty window has rate 0: the breaker does not start Open under ">=".
     assert_eq!(
-        actions(property(&report, "no_trip_below_minimum")),
+        property(&report, "no_trip_below_minimum").actions(),
         ["Init", "Fail"]
     );
 }

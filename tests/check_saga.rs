@@ -32,15 +32,6 @@ fn property<'r>(report: &'r CheckReport, name: &str) -> &'r PropertyReport {
         .unwrap_or_else(|| panic!("no property {name}"))
 }
 
-fn actions(p: &PropertyReport) -> Vec<&str> {
-    p.counterexample
-        .as_ref()
-        .expect("a counterexample")
-        .iter()
-        .map(|s| s.action.as_str())
-        .collect()
-}
-
 fn last_state(p: &PropertyReport) -> &BTreeMap<String, serde_json::Value> {
     &p.counterexample
         .as_ref()
@@ -101,7 +92,7 @@ fn saga_seed_violates_what_the_python_gets_wrong() {
 
     // A step that returns a failed result is appended first, then compensated.
     let p = property(&report, "compensate_only_committed");
-    assert_eq!(actions(p), ["Init", "StepFails(1)", "Compensate(1)"]);
+    assert_eq!(p.actions(), ["Init", "StepFails(1)", "Compensate(1)"]);
     let last = last_state(p);
     assert_eq!(last["effect"][0], "compensated");
     assert_eq!(last["pc"], "aborted");
@@ -109,7 +100,7 @@ fn saga_seed_violates_what_the_python_gets_wrong() {
     // The payment fails with a failed result: refund_payment runs for a payment never taken.
     let p = property(&report, "no_refund_without_payment");
     assert_eq!(
-        actions(p),
+        p.actions(),
         [
             "Init",
             "Execute(1)",
@@ -132,7 +123,7 @@ fn saga_seed_violates_what_the_python_gets_wrong() {
     // No durable log: a crash after the reservation loses the saga and keeps the stock.
     for name in ["reservation_released_on_abort", "recovery_idempotent"] {
         let p = property(&report, name);
-        assert_eq!(actions(p), ["Init", "Execute(1)", "Crash"], "{name}");
+        assert_eq!(p.actions(), ["Init", "Execute(1)", "Crash"], "{name}");
         let last = last_state(p);
         assert_eq!(last["pc"], "lost");
         assert_eq!(last["effect"][0], "committed");
@@ -140,7 +131,7 @@ fn saga_seed_violates_what_the_python_gets_wrong() {
     }
 
     let p = property(&report, "atomicity");
-    assert_eq!(actions(p), ["Init", "Execute(1)", "Crash", "(stuttering)"]);
+    assert_eq!(p.actions(), ["Init", "Execute(1)", "Crash", "(stuttering)"]);
     assert_eq!(p.cycle_start, Some(2));
 }
 
@@ -155,7 +146,7 @@ fn saga_seed_without_crashes_still_keeps_a_reservation() {
     let p = property(&report, "reservation_released_on_abort");
     assert_eq!(p.verdict, Verdict::Violated);
     assert_eq!(
-        actions(p),
+        p.actions(),
         [
             "Init",
             "Execute(1)",
@@ -171,7 +162,7 @@ fn saga_seed_without_crashes_still_keeps_a_reservation() {
     let p = property(&report, "atomicity");
     assert_eq!(p.verdict, Verdict::Violated);
     assert_eq!(
-        actions(p),
+        p.actions(),
         [
             "Init",
             "Execute(1)",
@@ -404,7 +395,7 @@ fn forward_order_compensation_breaks_reverse_order() {
     violated_only(&report, &["reverse_order"]);
     let p = property(&report, "reverse_order");
     assert_eq!(
-        actions(p),
+        p.actions(),
         [
             "Init",
             "Execute(1)",
@@ -424,11 +415,11 @@ fn compensating_the_failed_step_breaks_compensate_only_committed_and_refunds() {
         &["compensate_only_committed", "no_refund_without_payment"],
     );
     assert_eq!(
-        actions(property(&report, "compensate_only_committed")),
+        property(&report, "compensate_only_committed").actions(),
         ["Init", "Fail(1)"]
     );
     let p = property(&report, "no_refund_without_payment");
-    assert_eq!(actions(p), ["Init", "Execute(1)", "Execute(2)", "Fail(3)"]);
+    assert_eq!(p.actions(), ["Init", "Execute(1)", "Execute(2)", "Fail(3)"]);
     assert_eq!(last_state(p)["effect"][2], "compensated");
 }
 
@@ -438,7 +429,7 @@ fn running_forward_while_compensating_breaks_no_forward_after_abort() {
     let p = property(&report, "no_forward_after_abort");
     assert_eq!(p.verdict, Verdict::Violated);
     assert_eq!(
-        actions(p),
+        p.actions(),
         [
             "Init",
             "Execute(1)",
@@ -464,13 +455,13 @@ fn skipping_the_inventory_compensation_keeps_the_reservation() {
     );
     let p = property(&report, "reservation_released_on_abort");
     assert_eq!(
-        actions(p),
+        p.actions(),
         ["Init", "Execute(1)", "Fail(2)", "Compensate(1)"]
     );
     assert_eq!(last_state(p)["effect"][0], "committed");
     assert_eq!(last_state(p)["pc"], "aborted");
     assert_eq!(
-        actions(property(&report, "atomicity")),
+        property(&report, "atomicity").actions(),
         [
             "Init",
             "Execute(1)",
@@ -486,13 +477,13 @@ fn recovery_that_reruns_or_forgets_breaks_recovery_idempotent() {
     let report = check_broken(Flaw::RecoverRerunsLastStep);
     let p = property(&report, "recovery_idempotent");
     assert_eq!(p.verdict, Verdict::Violated);
-    assert_eq!(actions(p), ["Init", "Execute(1)", "Crash", "Recover"]);
+    assert_eq!(p.actions(), ["Init", "Execute(1)", "Crash", "Recover"]);
 
     let report = check_broken(Flaw::RecoverForgetsCompensation);
     let p = property(&report, "recovery_idempotent");
     assert_eq!(p.verdict, Verdict::Violated);
     assert_eq!(
-        actions(p),
+        p.actions(),
         ["Init", "Execute(1)", "Fail(2)", "Crash", "Recover"]
     );
     assert_eq!(last_state(p)["crashes"], 1);

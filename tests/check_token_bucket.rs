@@ -29,15 +29,6 @@ fn property<'r>(report: &'r CheckReport, name: &str) -> &'r PropertyReport {
         .unwrap_or_else(|| panic!("no property {name}"))
 }
 
-fn actions(p: &PropertyReport) -> Vec<&str> {
-    p.counterexample
-        .as_ref()
-        .expect("a counterexample")
-        .iter()
-        .map(|s| s.action.as_str())
-        .collect()
-}
-
 fn only_violation(report: &CheckReport) -> &PropertyReport {
     let violated: Vec<&PropertyReport> = report
         .properties
@@ -178,7 +169,7 @@ fn the_rate_bound_is_reached_by_a_full_burst_then_one_token_per_tick() {
     let report = check_named(&[]);
     let p = property(&report, "burst_reachable");
     assert_eq!(
-        actions(p),
+        p.actions(),
         [
             "Init", "Acquire", "Acquire", "Acquire", "Tick", "Acquire", "Tick", "Acquire", "Tick",
             "Acquire"
@@ -193,7 +184,7 @@ fn a_refill_past_capacity_is_caught() {
     let report = run(Bug::RefillPastCapacity);
     let p = property(&report, "tokens_in_range");
     assert_eq!(p.verdict, Verdict::Violated);
-    assert_eq!(actions(p), ["Init", "Tick"]);
+    assert_eq!(p.actions(), ["Init", "Tick"]);
     let last = &p.counterexample.as_ref().unwrap().last().unwrap().state;
     assert_eq!(last["tokens"], 4);
     // The extra token is also one acquisition too many over the window.
@@ -207,7 +198,7 @@ fn a_lost_update_on_the_last_token_breaks_the_rate_bound() {
     assert_eq!(p.name, "rate_bounded");
     // Capacity + RateWindow * Rate = 6; the seventh acquire needs no tick at all.
     assert_eq!(
-        actions(p),
+        p.actions(),
         ["Init"]
             .into_iter()
             .chain(["Acquire"; 7])
