@@ -262,16 +262,9 @@ impl Spec for Saga {
     }
 
     fn liveness(&self) -> Vec<Liveness<Self>> {
-        vec![Liveness {
-            name: "atomicity",
-            description: "eventually the saga ends with every step committed or every \
-                          committed step compensated (weak fairness on the orchestrator)",
-            instances: 1,
-            trigger: None,
-            goal: |_, s, _| {
-                Saga::ended(s) && (h::all_committed(&s.effect) || h::none_committed(&s.effect))
-            },
-        }]
+        vec![h::atomicity(|_, s, _| {
+            h::settled(Saga::ended(s), &s.effect)
+        })]
     }
 
     fn describe(&self, property: &str) -> &'static str {

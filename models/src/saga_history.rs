@@ -5,7 +5,9 @@
 //! define them, so that both sides decide the same thing on the same states.
 
 use crate::inventory::ConstantError;
+use crate::spec::{InstancePredicate, Liveness};
 use serde::Serialize;
+use stateright::Model;
 
 /// The most steps a saga model accepts.
 pub const MAX_STEPS: usize = 12;
@@ -340,4 +342,22 @@ mod tests {
         assert_eq!((l.inventory_step(), l.payment_step()), (Some(1), Some(2)));
         assert!(StepList::new(vec![s("a", "x"); MAX_STEPS + 1]).is_err());
     }
+}
+
+/// `atomicity`, the saga's liveness property, for either model: `settled` says whether a
+/// state is a settled end (see [`settled`]).
+pub(crate) fn atomicity<M: Model>(settled: InstancePredicate<M>) -> Liveness<M> {
+    Liveness {
+        name: "atomicity",
+        description: "eventually the saga ends with every step committed or every \
+                      committed step compensated (weak fairness on the orchestrator)",
+        instances: 1,
+        trigger: None,
+        goal: settled,
+    }
+}
+
+/// An ended saga whose steps are all committed or none is: what `atomicity` waits for.
+pub(crate) fn settled(ended: bool, effect: &[Effect]) -> bool {
+    ended && (all_committed(effect) || none_committed(effect))
 }
