@@ -3,12 +3,12 @@
 //! non-linearizable history, 2 bad input.
 
 use anyhow::{bail, Context, Result};
-use flashcheck::catalog::{Constants, ModelName, Port};
+use flashcheck::catalog::{Constants, Port};
 use flashcheck::cli::ReplayArgs;
 use flashcheck::replay::driver::{self, PathToReplay, ReplayReport, WorkloadReport};
 use flashcheck::replay::inventory::InventoryConformance;
 use flashcheck::replay::linearizability::Outcome;
-use flashcheck::replay::ExecutorChoice;
+use flashcheck::replay::{Conformance, ExecutorChoice};
 use flashcheck::trace::{decode_path, random_walk, SplitMix64, Trace};
 use flashcheck_models::Spec;
 
@@ -97,24 +97,38 @@ pub fn run(args: &ReplayArgs) -> Result<i32> {
         clap::ValueEnum::to_possible_value(&args.store)
             .map_or_else(String::new, |v| v.get_name().to_string()),
     );
-    let Port::Inventory(model) = port else {
-        bail!(
+    match port {
+        Port::Inventory(model) => {
+            let c = InventoryConformance::new(model, args.store)?;
+            let c = match args.workload {
+                Some(users) => c.with_stock(
+                    args.stock
+                        .unwrap_or((users / 2).min(u64::from(u32::MAX)) as u32),
+                ),
+                None => c,
+            };
+            replay_with(c, args, &base)
+        }
+        _ => bail!(
             "model {}: no implementation to replay against (replayable: inventory)",
             args.model.model
-        );
-    };
-    debug_assert_eq!(args.model.model, ModelName::Inventory);
-    let c = InventoryConformance::new(model.clone(), args.store)?;
+        ),
+    }
+}
+
+/// Replays `args`' paths or workload through the correspondence `c`.
+fn replay_with<C: Conformance + Send + 'static>(c: C, args: &ReplayArgs, base: &str) -> Result<i32>
+where
+    <C::Model as stateright::Model>::State: Clone,
+    <C::Model as stateright::Model>::Action: Clone,
+{
+    let executor = args.executor;
     if let Some(users) = args.workload {
         if executor == ExecutorChoice::Inline {
             bail!("--workload needs --executor pool or pinned");
         }
-        let stock = args
-            .stock
-            .unwrap_or((users / 2).min(u64::from(u32::MAX)) as u32);
-        let c = Arc::new(c.with_stock(stock));
         let report = driver::replay_workload(
-            c,
+            Arc::new(c),
             executor,
             users,
             args.seed,
@@ -124,7 +138,7 @@ pub fn run(args: &ReplayArgs) -> Result<i32> {
         print_workload(&report, args.json)?;
         return Ok(i32::from(!report.outcome.is_ok()));
     }
-    let paths = paths(&model, args, &base)?;
+    let paths = paths(c.model(), args, base)?;
     let report = driver::replay_paths(
         Arc::new(c),
         args.model.model.as_str(),
