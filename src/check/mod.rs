@@ -164,12 +164,7 @@ where
                         Verdict::Holds,
                         None,
                         None,
-                        vacuous.then(|| {
-                            "holds vacuously: no reachable state needs the goal (it holds \
-                             initially, or the trigger is never reached), so the property \
-                             asserts nothing"
-                                .to_string()
-                        }),
+                        vacuous.then(|| crate::report::HOLDS_VACUOUSLY.to_string()),
                     ),
                     LivenessVerdict::Unknown => (
                         Verdict::Unknown,

@@ -152,6 +152,10 @@ pub struct AuditArgs {
     /// Small configurations only.
     #[arg(long)]
     pub quick: bool,
+    /// The scenario's files (double11.toml, claims.toml, behaviour.toml,
+    /// create_order.saga.yaml, breaker.toml); default: the built-in ones, as in `specs/`.
+    #[arg(long, value_name = "DIR")]
+    pub specs: Option<PathBuf>,
     #[command(flatten)]
     pub engine: EngineArgs,
 }

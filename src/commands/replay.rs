@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use flashcheck::catalog::{Constants, Port};
 use flashcheck::cli::ReplayArgs;
 use flashcheck::replay::driver::{self, PathToReplay, ReplayReport, WorkloadReport};
-use flashcheck::replay::inventory::InventoryConformance;
+use flashcheck::replay::inventory::{InventoryConformance, StoreChoice};
 use flashcheck::replay::linearizability::Outcome;
 use flashcheck::replay::{Conformance, ExecutorChoice};
 use flashcheck::trace::{decode_path, random_walk, SplitMix64, Trace};
@@ -15,9 +15,11 @@ use flashcheck_models::Spec;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Progress on stderr for long replays, only when stderr is a terminal.
 fn progress(what: &'static str, quiet: bool) -> impl Fn(usize, usize) {
+    let shown = !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     move |done, total| {
-        if !quiet && total >= 20 {
+        if shown && total >= 20 {
             eprint!("\rreplay: {done}/{total} {what}");
             if done == total {
                 eprintln!();
@@ -54,17 +56,7 @@ where
 {
     let mut out = Vec::new();
     if let Some(dir) = &args.traces {
-        for file in trace_files(dir)? {
-            let trace = Trace::read(&file).with_context(|| file.display().to_string())?;
-            let (init, actions) =
-                decode_path(model, &trace).with_context(|| file.display().to_string())?;
-            out.push(PathToReplay {
-                name: file.display().to_string(),
-                init,
-                actions,
-                command: format!("{base} --traces {}", file.display()),
-            });
-        }
+        out = trace_paths(model, dir, base)?;
     } else if let Some(n) = args.generate {
         for i in 0..n {
             let seed = args.seed.wrapping_add(i as u64);
@@ -83,6 +75,31 @@ where
     Ok(out)
 }
 
+/// The paths of the ITF traces under `dir` (a directory or one file).
+fn trace_paths<M: Spec>(
+    model: &M,
+    dir: &Path,
+    base: &str,
+) -> Result<Vec<PathToReplay<M::State, M::Action>>>
+where
+    M::State: Clone,
+    M::Action: Clone,
+{
+    let mut out = Vec::new();
+    for file in trace_files(dir)? {
+        let trace = Trace::read(&file).with_context(|| file.display().to_string())?;
+        let (init, actions) =
+            decode_path(model, &trace).with_context(|| file.display().to_string())?;
+        out.push(PathToReplay {
+            name: file.display().to_string(),
+            init,
+            actions,
+            command: format!("{base} --traces {}", file.display()),
+        });
+    }
+    Ok(out)
+}
+
 /// Runs `flashcheck replay`.
 pub fn run(args: &ReplayArgs) -> Result<i32> {
     let constants = Constants::parse(args.model.model, &args.model.constants)?;
@@ -97,22 +114,101 @@ pub fn run(args: &ReplayArgs) -> Result<i32> {
         clap::ValueEnum::to_possible_value(&args.store)
             .map_or_else(String::new, |v| v.get_name().to_string()),
     );
-    match port {
+    let stock = args.workload.map(|users| {
+        args.stock
+            .unwrap_or((users / 2).min(u64::from(u32::MAX)) as u32)
+    });
+    let job = CliJob { args, base: &base };
+    with_conformance(port, args.store, stock, job)?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "model {}: no implementation to replay against (replayable: {})",
+            args.model.model,
+            REPLAYABLE.join(", ")
+        )
+    })
+}
+
+/// The models with an implementation to replay against.
+pub const REPLAYABLE: &[&str] = &["inventory"];
+
+/// Something to do with a model/implementation correspondence, whatever the component.
+pub trait ReplayJob {
+    /// What it yields.
+    type Out;
+    /// Does it with the correspondence `c`.
+    fn run<C: Conformance + Send + 'static>(self, c: C) -> Result<Self::Out>
+    where
+        <C::Model as stateright::Model>::State: Clone,
+        <C::Model as stateright::Model>::Action: Clone;
+}
+
+/// Runs `job` on `port`'s correspondence (inventory on `store`, selling `stock` units when
+/// given); `None` when the model has no implementation.
+pub fn with_conformance<J: ReplayJob>(
+    port: Port,
+    store: StoreChoice,
+    stock: Option<u32>,
+    job: J,
+) -> Result<Option<J::Out>> {
+    Ok(Some(match port {
         Port::Inventory(model) => {
-            let c = InventoryConformance::new(model, args.store)?;
-            let c = match args.workload {
-                Some(users) => c.with_stock(
-                    args.stock
-                        .unwrap_or((users / 2).min(u64::from(u32::MAX)) as u32),
-                ),
+            let c = InventoryConformance::new(model, store)?;
+            job.run(match stock {
+                Some(units) => c.with_stock(units),
                 None => c,
-            };
-            replay_with(c, args, &base)
+            })?
         }
-        _ => bail!(
-            "model {}: no implementation to replay against (replayable: inventory)",
-            args.model.model
-        ),
+        _ => return Ok(None),
+    }))
+}
+
+/// The command line's job: replay `args`' paths or workload.
+struct CliJob<'a> {
+    args: &'a ReplayArgs,
+    base: &'a str,
+}
+
+impl ReplayJob for CliJob<'_> {
+    type Out = i32;
+
+    fn run<C: Conformance + Send + 'static>(self, c: C) -> Result<i32>
+    where
+        <C::Model as stateright::Model>::State: Clone,
+        <C::Model as stateright::Model>::Action: Clone,
+    {
+        replay_with(c, self.args, self.base)
+    }
+}
+
+/// Replays every ITF trace in a directory on one executor (the audit's job).
+pub struct TraceDirJob<'a> {
+    /// The model's name.
+    pub model: &'a str,
+    /// The directory of `.itf.json` files.
+    pub dir: &'a Path,
+    /// The executor.
+    pub executor: ExecutorChoice,
+    /// The command prefix that reproduces a replay.
+    pub base: String,
+}
+
+impl ReplayJob for TraceDirJob<'_> {
+    type Out = ReplayReport;
+
+    fn run<C: Conformance + Send + 'static>(self, c: C) -> Result<ReplayReport>
+    where
+        <C::Model as stateright::Model>::State: Clone,
+        <C::Model as stateright::Model>::Action: Clone,
+    {
+        let paths = trace_paths(c.model(), self.dir, &self.base)?;
+        Ok(driver::replay_paths(
+            Arc::new(c),
+            self.model,
+            self.executor,
+            &paths,
+            None,
+            &|_, _| {},
+        )?)
     }
 }
 

@@ -105,6 +105,17 @@ pub struct PropertyReport {
     pub note: Option<String>,
 }
 
+/// The note of a liveness property that holds only because nothing ever asks for its goal.
+pub const HOLDS_VACUOUSLY: &str = "holds vacuously: no reachable state needs the goal (it holds \
+     initially, or the trigger is never reached), so the property asserts nothing";
+
+impl PropertyReport {
+    /// True when the property holds vacuously (see [`HOLDS_VACUOUSLY`]): evidence of nothing.
+    pub fn is_vacuous(&self) -> bool {
+        self.verdict == Verdict::Holds && self.note.as_deref() == Some(HOLDS_VACUOUSLY)
+    }
+}
+
 /// The result of one check of one model (or TLA+ spec) for one set of constants.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckReport {

@@ -8,7 +8,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum SpecError {
     /// The file could not be read at all.
-    #[error("{file}: cannot read: {source}", file = .file.display())]
+    #[error("{file}: cannot read", file = .file.display())]
     Io {
         file: PathBuf,
         #[source]

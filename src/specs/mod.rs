@@ -1,6 +1,7 @@
-//! The design inputs as data: the saga definition (`specs/create_order.saga.yaml`) and the
-//! breaker / rate-limiter settings (`specs/breaker.toml`), parsed and validated into typed
-//! values. Every problem is reported as a [`SpecError`] naming the file, the line and the
+//! The design inputs as data: the saga definition (`specs/create_order.saga.yaml`), the
+//! breaker / rate-limiter settings (`specs/breaker.toml`) and the document's behavioural
+//! claims (`specs/behaviour.toml`), parsed and validated into typed values; [`Scenario`]
+//! bundles them with the arithmetic inputs. Every problem is reported as a [`SpecError`] naming the file, the line and the
 //! reason, so a command line can print it on one line and exit 2.
 //!
 //! This module is shared by the reference implementation and the model builders; it never
@@ -9,9 +10,11 @@
 mod error;
 mod yaml_tree;
 
+pub mod behaviour;
 pub mod breaker;
 pub mod duration;
 pub mod saga;
+pub mod scenario;
 
 pub use breaker::{
     load_breaker_file, parse_breaker_str, BreakerFile, BreakerSettings, ThresholdComparison,
@@ -19,3 +22,5 @@ pub use breaker::{
 };
 pub use error::{SpecError, SpecProblem};
 pub use saga::{load_saga, parse_saga_str, SagaDefinition, SagaStep};
+pub use scenario::{Scenario, SpecFile};
+pub use behaviour::{load_behaviour, parse_behaviour_str, BehaviourClaim, Evidence};

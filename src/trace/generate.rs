@@ -72,14 +72,23 @@ where
 
 /// Writes every trace for `request` into `out` (created if missing), in a stable order.
 pub fn write_all(request: &TraceRequest, out: &Path) -> Result<Vec<Written>, TraceError> {
-    std::fs::create_dir_all(out).map_err(|source| TraceError::Io {
-        path: out.to_path_buf(),
-        source,
-    })?;
     let port = Port::build(&request.constants).map_err(|e| TraceError::Malformed {
         state: None,
         field: "constants".into(),
         reason: e.to_string(),
+    })?;
+    write_all_for(&port, request, out)
+}
+
+/// [`write_all`] for an already built `port` (e.g. a saga model built from a user's saga).
+pub fn write_all_for(
+    port: &Port,
+    request: &TraceRequest,
+    out: &Path,
+) -> Result<Vec<Written>, TraceError> {
+    std::fs::create_dir_all(out).map_err(|source| TraceError::Io {
+        path: out.to_path_buf(),
+        source,
     })?;
     let name = request.model.as_str();
     let command = format!("flashcheck check {name} {}", request.constants.as_args());
@@ -108,7 +117,7 @@ pub fn write_all(request: &TraceRequest, out: &Path) -> Result<Vec<Written>, Tra
             Trace::from_steps(m, steps, p.cycle_start),
         ));
     }
-    let walks = match &port {
+    let walks = match port {
         Port::Inventory(m) => walks(m, request),
         Port::InventorySeed(m) => walks(m, request),
         Port::SagaSeed(m) => walks(m, request),

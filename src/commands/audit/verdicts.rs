@@ -1,0 +1,167 @@
+//! The verdict table the report opens with: every claim of the design document — the
+//! behavioural ones decided by model checking, the arithmetic ones by z3 — with its verdict
+//! and links to the evidence.
+
+use super::models::ModelOutcome;
+use flashcheck::arith::claims::ClaimResult;
+use flashcheck::arith::Verdict as ArithVerdict;
+use flashcheck::catalog::{Constants, ModelName};
+use flashcheck::report::Verdict;
+use flashcheck::specs::BehaviourClaim;
+use serde::Serialize;
+
+/// One claim's row.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimRow {
+    /// The claim's id.
+    pub id: String,
+    /// Section(s) of the document.
+    pub section: String,
+    /// `model checking` or `z3`.
+    pub decided_by: &'static str,
+    /// The original sentence.
+    pub text: String,
+    /// holds | refuted | unknown.
+    pub verdict: &'static str,
+    /// How the claim was read, or why z3 decided as it did.
+    pub why: String,
+    /// Links to the evidence, relative to the report: (label, target).
+    pub evidence: Vec<(String, String)>,
+}
+
+/// The row of a behavioural claim, from the model outcomes that hold its evidence.
+pub fn behaviour_row(claim: &BehaviourClaim, outcomes: &[ModelOutcome]) -> ClaimRow {
+    let mut verdicts = Vec::new();
+    let mut evidence = Vec::new();
+    for e in &claim.evidence {
+        let outcome = outcomes.iter().find(|o| {
+            <ModelName as clap::ValueEnum>::from_str(&e.model, false)
+                .is_ok_and(|m| m == o.config.model)
+                && Constants::parse(o.config.model, &e.constants)
+                    .is_ok_and(|c| c == o.config.constants)
+        });
+        let Some(outcome) = outcome else {
+            verdicts.push(Verdict::Unknown);
+            continue;
+        };
+        let slug = outcome.config.slug();
+        let property = outcome.rust.property(&e.property);
+        let found = property.map_or(Verdict::Unknown, |p| p.verdict);
+        let vacuous = property.is_some_and(|p| p.is_vacuous());
+        // A disagreement between the two checkers, or a vacuous truth, decides nothing.
+        let verdict = if outcome.comparison.agree && !vacuous {
+            found
+        } else {
+            Verdict::Unknown
+        };
+        verdicts.push(verdict);
+        evidence.push((
+            format!(
+                "{}: `{}` {}",
+                outcome.config.label(),
+                e.property,
+                if vacuous {
+                    "holds vacuously"
+                } else {
+                    found.as_str()
+                }
+            ),
+            format!("#{slug}"),
+        ));
+        if let Some(p) = property.filter(|p| p.verdict == Verdict::Violated) {
+            if p.counterexample.is_some() {
+                evidence.push((
+                    "counterexample".into(),
+                    format!(
+                        "evidence/models/{slug}/{}-{}-counterexample.itf.json",
+                        outcome.config.model, p.name
+                    ),
+                ));
+            }
+        }
+        evidence.push(("TLA+ twin".into(), format!("evidence/tla/{slug}.md")));
+    }
+    let verdict = if verdicts.contains(&Verdict::Violated) {
+        "refuted"
+    } else if verdicts.iter().all(|v| *v == Verdict::Holds) {
+        "holds"
+    } else {
+        "unknown"
+    };
+    evidence.dedup();
+    ClaimRow {
+        id: claim.id.clone(),
+        section: claim.section.clone(),
+        decided_by: "model checking",
+        text: claim.text.clone(),
+        verdict,
+        why: claim.reading.clone(),
+        evidence,
+    }
+}
+
+/// The row of an arithmetic claim.
+pub fn arith_row(claim: &ClaimResult) -> ClaimRow {
+    ClaimRow {
+        id: claim.id.clone(),
+        section: claim.section.clone(),
+        decided_by: "z3",
+        text: claim.text.clone(),
+        verdict: match claim.verdict {
+            ArithVerdict::Holds => "holds",
+            ArithVerdict::Refuted => "refuted",
+            ArithVerdict::Unknown => "unknown",
+        },
+        why: claim.note.clone().unwrap_or_else(|| claim.reason.clone()),
+        evidence: vec![(
+            "z3".into(),
+            format!("evidence/arith/claims.md#{}", anchor(&claim.id)),
+        )],
+    }
+}
+
+/// An HTML anchor id for a claim id (letters, digits and `-` only).
+pub fn anchor(id: &str) -> String {
+    id.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect()
+}
+
+/// Rows in document order: by the first section number, claims of one section together.
+pub fn sort(rows: &mut [ClaimRow]) {
+    rows.sort_by_key(|r| section_key(&r.section));
+}
+
+fn section_key(section: &str) -> Vec<u32> {
+    section
+        .split(|c: char| !c.is_ascii_digit() && c != '.')
+        .next()
+        .unwrap_or("")
+        .split('.')
+        .map(|n| n.parse().unwrap_or(u32::MAX))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_sort_numerically() {
+        let mut keys = ["12.1", "2.2", "3.2/1.1", "1.1", "2.10", "cross"]
+            .map(section_key)
+            .to_vec();
+        keys.sort();
+        assert_eq!(
+            keys,
+            vec![
+                vec![1, 1],
+                vec![2, 2],
+                vec![2, 10],
+                vec![3, 2],
+                vec![12, 1],
+                vec![u32::MAX]
+            ]
+        );
+    }
+}
