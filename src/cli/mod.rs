@@ -149,7 +149,8 @@ pub struct AuditArgs {
     /// Where to write the reports.
     #[arg(long, default_value = "reports", value_name = "DIR")]
     pub out: PathBuf,
-    /// Small configurations only.
+    /// Small configurations only, and the TLA+ twins on the in-process tla-checker unless
+    /// `--engine` says otherwise (a pre-check in well under a minute).
     #[arg(long)]
     pub quick: bool,
     /// The scenario's files (double11.toml, claims.toml, behaviour.toml,

@@ -48,8 +48,13 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
     let saga = parse_saga_str(&scenario.saga.text, &scenario.saga.path)?;
     parse_breaker_str(&scenario.breaker.text, &scenario.breaker.path)?;
     let behaviour = parse_behaviour_str(&scenario.behaviour.text, &scenario.behaviour.path)?;
-    let engine = EngineChoice::parse(args.engine.engine.as_deref())?
-        .resolve(args.engine.tla2tools.as_deref())?;
+    let mut choice = EngineChoice::parse(args.engine.engine.as_deref())?;
+    // --quick is the one-minute pre-check: TLC's JVM start-up per property run alone would
+    // take most of that, so the twins run in-process unless an engine is asked for.
+    if args.quick && args.engine.engine.is_none() && cfg!(feature = "tla-checker") {
+        choice = EngineChoice::TlaChecker;
+    }
+    let engine = choice.resolve(args.engine.tla2tools.as_deref())?;
     let engine_name = models::engine_name(&engine);
     let configurations = configs::configurations(args.quick, &behaviour, &saga)?;
     let progress = Progress::for_stdout();
