@@ -7,6 +7,7 @@
 //! rename or remove them. The schema is documented in the README.
 
 pub mod chart;
+pub mod dot;
 pub mod figures;
 pub mod json;
 pub mod junit;
