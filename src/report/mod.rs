@@ -1,9 +1,14 @@
 //! One result type for every engine (stateright, TLC, tla-checker), rendered by one exporter
-//! per format: [`text`], [`json`], [`markdown`].
+//! per format: [`text`], [`json`], [`markdown`], [`junit`]; and the audit's pictures: SVG
+//! charts ([`chart`] writes them, [`figures`] builds them from results and specs) and DOT
+//! graphs rendered by Graphviz ([`dot`]).
 //!
 //! The JSON field names are a stable interface (scripts and CI read them): add fields, never
 //! rename or remove them. The schema is documented in the README.
 
+pub mod chart;
+pub mod dot;
+pub mod figures;
 pub mod json;
 pub mod junit;
 pub mod markdown;
