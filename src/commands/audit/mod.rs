@@ -16,7 +16,9 @@
 
 mod arith;
 mod configs;
+mod growth;
 mod models;
+mod pictures;
 mod progress;
 mod replay;
 mod verdicts;
@@ -95,6 +97,9 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         outcomes.push(outcome);
     }
 
+    let growth = growth::run(if args.quick { 5 } else { 7 }, &engine, &progress)?;
+    let figures = pictures::write(out, &scenario, &saga, &outcomes, &growth)?;
+
     let spinner = progress.spinner("z3: arithmetic and claims".into());
     let arith = arith::run(&scenario)?;
     spinner.finish_and_clear();
@@ -128,7 +133,16 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         .all(|(r, _)| r.report.as_ref().is_none_or(|r| r.failures.is_empty()));
     let ok = models_ok && replay_ok;
 
-    let markdown = render_markdown(&scenario, engine_name, &rows, &outcomes, &arith, &replays);
+    let markdown = render_markdown(
+        &scenario,
+        engine_name,
+        &rows,
+        &outcomes,
+        &arith,
+        &replays,
+        &growth,
+        &figures,
+    );
     std::fs::write(out.join("double11-audit.md"), markdown)?;
     let json = render_json(&scenario, engine_name, &rows, &outcomes, &arith, &replays);
     std::fs::write(
@@ -139,9 +153,10 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         out.join("junit.xml"),
         junit::render(&junit_cases(&rows, &outcomes, &replays)),
     )?;
+    std::fs::write(out.join("audit-timings.svg"), pictures::growth_time(&growth)?)?;
     std::fs::write(
         out.join("audit-timings.md"),
-        render_timings(engine_name, &outcomes, &arith, &replays, started),
+        render_timings(engine_name, &outcomes, &arith, &replays, &growth, started),
     )?;
 
     let count = |v: &str| rows.iter().filter(|r| r.verdict == v).count();
@@ -209,6 +224,8 @@ fn render_markdown(
     outcomes: &[ModelOutcome],
     arith: &arith::ArithOutcome,
     replays: &[(ReplayRow, f64)],
+    growth: &[growth::GrowthPoint],
+    figures: &pictures::Figures,
 ) -> String {
     let mut md = String::from("# Double 11 design audit\n\n");
     let _ = writeln!(
@@ -311,6 +328,39 @@ fn render_markdown(
         }
     }
 
+    let _ = writeln!(md, "\n### Pictures\n");
+    let _ = writeln!(
+        md,
+        "- [state-space growth]({}): distinct states of `inventory` (atomic, Stock={}) \
+         against buyers, Rust port and TLA+ twin (the time each took: `audit-timings.svg`, \
+         machine-dependent)",
+        figures.growth_states,
+        growth::STOCK
+    );
+    let _ = writeln!(
+        md,
+        "- [the saga's steps and compensations]({})",
+        figures.saga
+    );
+    for (label, target) in &figures.lassos {
+        let _ = writeln!(md, "- counterexample graph: [{label}]({target})");
+    }
+    if !figures.rendered {
+        let _ = writeln!(
+            md,
+            "- Graphviz (`dot`) was not found: the graphs are DOT files only"
+        );
+    }
+    let _ = writeln!(md, "\n| users | distinct states (Rust) | distinct states (TLA+ twin) |");
+    let _ = writeln!(md, "|---|---|---|");
+    for p in growth {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} |",
+            p.users, p.rust.distinct_states, p.twin.distinct_states
+        );
+    }
+
     let _ = writeln!(md, "\n## Replay: traces against the reference implementation\n");
     let _ = writeln!(
         md,
@@ -339,6 +389,12 @@ fn render_markdown(
     }
 
     let _ = writeln!(md, "\n## Arithmetic (z3)\n");
+    let _ = writeln!(
+        md,
+        "[The §3.1 latency budget]({}): each layer as stated, as the sum of its breakdown and \
+         after the promised optimisations, against the claimed totals and the SLA.\n",
+        figures.latency
+    );
     for run in &arith.runs {
         let _ = writeln!(
             md,
@@ -515,10 +571,25 @@ fn render_timings(
     outcomes: &[ModelOutcome],
     arith: &arith::ArithOutcome,
     replays: &[(ReplayRow, f64)],
+    growth: &[growth::GrowthPoint],
     started: Instant,
 ) -> String {
     let mut t = String::from("# Audit timings (machine-dependent; not compared)\n\n");
-    let _ = writeln!(t, "TLA+ engine: {engine_name}.\n");
+    let _ = writeln!(
+        t,
+        "TLA+ engine: {engine_name}. Graphviz: {}.\n",
+        flashcheck::report::dot::graphviz_version().unwrap_or_else(|| "not found".into())
+    );
+    for p in growth {
+        let _ = writeln!(
+            t,
+            "- growth inventory Users={}: Rust {:.3} s, {} {:.3} s",
+            p.users,
+            p.rust.elapsed_s,
+            p.twin.engine.as_str(),
+            p.twin.elapsed_s
+        );
+    }
     for o in outcomes {
         let _ = writeln!(
             t,
