@@ -180,6 +180,35 @@ fn explore_prints_its_url_and_serves_status_and_states() {
 }
 
 #[test]
+fn explore_serves_every_model() {
+    for model in [
+        "inventory-seed",
+        "inventory",
+        "saga-seed",
+        "saga",
+        "breaker-seed",
+        "breaker",
+        "token-bucket",
+    ] {
+        let (_server, host) = start_explorer(&[model]);
+        let steps = get_json(&host, "/.states/0");
+        let steps = steps.as_array().unwrap();
+        assert!(
+            !steps.is_empty(),
+            "{model}: no step out of the initial state"
+        );
+        for step in steps {
+            assert!(step["action"].is_string(), "{model}: {step}");
+            let outcome = step["outcome"].as_str().unwrap();
+            assert!(
+                serde_json::from_str::<Value>(outcome).is_ok_and(|v| v.is_object()),
+                "{model}: the step's state is not the TLA+ variables: {outcome}"
+            );
+        }
+    }
+}
+
+#[test]
 fn explore_refuses_bad_input_with_exit_2_and_one_line() {
     // A port that is taken: hold it for the duration of the command.
     let taken = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
