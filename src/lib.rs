@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod check;
 pub mod cli;
 pub mod exec;
+pub mod explore;
 pub mod reference;
 pub mod replay;
 pub mod report;

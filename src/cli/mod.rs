@@ -33,6 +33,9 @@ pub enum Command {
     Traces(TracesArgs),
     /// Replay traces (or generated walks) against the reference implementation.
     Replay(ReplayArgs),
+    /// Serve stateright's Explorer for a Rust port on 127.0.0.1 and print its URL; Ctrl-C
+    /// stops it.
+    Explore(ExploreArgs),
     /// Show the CPUs, NUMA nodes, caches, huge pages and SIMD features, and the executor
     /// layout that follows from them.
     Hw(crate::exec::hw::HwArgs),
@@ -84,6 +87,16 @@ pub struct CheckArgs {
     /// properties are then reported `unknown`.
     #[arg(long)]
     pub safety_only: bool,
+}
+
+/// `flashcheck explore`.
+#[derive(Debug, Args)]
+pub struct ExploreArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// The port on 127.0.0.1; 0 (the default) takes a free one. The URL is printed either way.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub port: u16,
 }
 
 /// Where the TLA+ engine comes from.

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bench;
 pub mod check;
 pub mod cross;
+pub mod explore;
 pub mod replay;
 pub mod tla;
 pub mod traces;
