@@ -8,7 +8,8 @@
 //! its successor `Reserve(1)`, checks that the page shows that step, and saves a PNG
 //! screenshot. Without `chromium` or `chromedriver` (Debian packages `chromium`,
 //! `chromium-driver`, which `scripts/setup` installs) it prints one line
-//! `explore browser test skipped: <why>` and returns.
+//! `explore browser test skipped: <why>` and returns — except under CI (`CI=true`), where
+//! their absence fails the test.
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -373,14 +374,20 @@ fn png_size(png: &[u8]) -> (u32, u32) {
 
 #[test]
 fn explore_in_headless_chromium_steps_into_a_state_and_takes_a_screenshot() {
+    // Under CI (`CI=true`) `scripts/setup` has installed both: their absence is a failure.
+    let skip = |why: &str| {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI=true but {why}: scripts/setup should have installed it"
+        );
+        println!("explore browser test skipped: {why}");
+    };
     let Some(chromium) = on_path(&["chromium", "chromium-browser", "google-chrome"]) else {
-        println!("explore browser test skipped: no chromium on PATH (Debian package chromium)");
+        skip("no chromium on PATH (Debian package chromium)");
         return;
     };
     let Some(chromedriver) = on_path(&["chromedriver"]) else {
-        println!(
-            "explore browser test skipped: no chromedriver on PATH (Debian package chromium-driver)"
-        );
+        skip("no chromedriver on PATH (Debian package chromium-driver)");
         return;
     };
     let started = Instant::now();
