@@ -122,7 +122,9 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
 
     let mut rows: Vec<ClaimRow> = behaviour
         .iter()
-        .map(|c| verdicts::behaviour_row(c, &outcomes))
+        .map(|c| {
+            verdicts::behaviour_row(c, &outcomes, if figures.rendered { "svg" } else { "dot" })
+        })
         .chain(arith.claims.iter().map(verdicts::arith_row))
         .collect();
     verdicts::sort(&mut rows);

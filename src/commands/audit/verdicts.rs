@@ -30,7 +30,9 @@ pub struct ClaimRow {
 }
 
 /// The row of a behavioural claim, from the model outcomes that hold its evidence.
-pub fn behaviour_row(claim: &BehaviourClaim, outcomes: &[ModelOutcome]) -> ClaimRow {
+/// `graphs` is the extension of the counterexample graphs (`svg` when Graphviz rendered
+/// them, else `dot`).
+pub fn behaviour_row(claim: &BehaviourClaim, outcomes: &[ModelOutcome], graphs: &str) -> ClaimRow {
     let mut verdicts = Vec::new();
     let mut evidence = Vec::new();
     for e in &claim.evidence {
@@ -76,6 +78,10 @@ pub fn behaviour_row(claim: &BehaviourClaim, outcomes: &[ModelOutcome]) -> Claim
                         "evidence/models/{slug}/{}-{}-counterexample.itf.json",
                         outcome.config.model, p.name
                     ),
+                ));
+                evidence.push((
+                    "graph".into(),
+                    format!("evidence/models/{slug}/{}.{graphs}", p.name),
                 ));
             }
         }
