@@ -3,7 +3,9 @@
 //! the reports are regenerated (`cargo run --release -- audit`) and committed with it.
 //!
 //! Compared: `double11-audit.md`, `double11-audit.json`, `junit.xml` and `evidence/` except
-//! `evidence/tla/` (the TLA+ engine's own output, which differs between TLC and tla-checker).
+//! `evidence/tla/` (the TLA+ engine's own output, which differs between TLC and tla-checker)
+//! and the SVGs Graphviz renders from the compared `.dot` files (their layout depends on the
+//! Graphviz version and fonts; flashcheck's own charts are compared).
 //! The one line naming the engine is masked: without a TLC jar the audit runs tla-checker,
 //! whose verdicts and state counts must agree with the Rust ports all the same.
 //! `audit-timings.md` is machine-dependent and never compared.
@@ -43,6 +45,12 @@ fn compared(root: &Path) -> BTreeMap<PathBuf, String> {
             }
             if path.is_dir() {
                 stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "svg")
+                && path.with_extension("dot").exists()
+            {
+                // Rendered by Graphviz from the compared `.dot`: its layout depends on the
+                // Graphviz version and fonts.
+                continue;
             } else {
                 let text = std::fs::read_to_string(&path).unwrap();
                 files.insert(relative, text);
