@@ -5,6 +5,7 @@
 use anyhow::{bail, Context, Result};
 use flashcheck::catalog::{Constants, Port};
 use flashcheck::cli::ReplayArgs;
+use flashcheck::replay::breaker::BreakerConformance;
 use flashcheck::replay::driver::{self, PathToReplay, ReplayReport, WorkloadReport};
 use flashcheck::replay::inventory::InventoryConformance;
 use flashcheck::replay::linearizability::Outcome;
@@ -109,8 +110,9 @@ pub fn run(args: &ReplayArgs) -> Result<i32> {
             };
             replay_with(c, args, &base)
         }
+        Port::Breaker(model) => replay_with(BreakerConformance::new(model)?, args, &base),
         _ => bail!(
-            "model {}: no implementation to replay against (replayable: inventory)",
+            "model {}: no implementation to replay against (replayable: inventory, breaker)",
             args.model.model
         ),
     }
