@@ -9,6 +9,7 @@ use flashcheck::replay::breaker::BreakerConformance;
 use flashcheck::replay::driver::{self, PathToReplay, ReplayReport, WorkloadReport};
 use flashcheck::replay::inventory::InventoryConformance;
 use flashcheck::replay::linearizability::Outcome;
+use flashcheck::replay::token_bucket::BucketConformance;
 use flashcheck::replay::{Conformance, ExecutorChoice};
 use flashcheck::trace::{decode_path, random_walk, SplitMix64, Trace};
 use flashcheck_models::Spec;
@@ -111,8 +112,10 @@ pub fn run(args: &ReplayArgs) -> Result<i32> {
             replay_with(c, args, &base)
         }
         Port::Breaker(model) => replay_with(BreakerConformance::new(model)?, args, &base),
+        Port::TokenBucket(model) => replay_with(BucketConformance::new(model)?, args, &base),
         _ => bail!(
-            "model {}: no implementation to replay against (replayable: inventory, breaker)",
+            "model {}: no implementation to replay against (replayable: inventory, breaker, \
+             token-bucket)",
             args.model.model
         ),
     }
