@@ -249,7 +249,13 @@ fn mutation_bucket_refills_past_capacity_is_caught_inline() {
         ],
         command: String::new(),
     };
-    assert!(replay(&m, ExecutorChoice::Inline, &[path.clone()], None).is_empty());
+    assert!(replay(
+        &m,
+        ExecutorChoice::Inline,
+        std::slice::from_ref(&path),
+        None
+    )
+    .is_empty());
     let failures = replay(
         &m,
         ExecutorChoice::Inline,

@@ -300,9 +300,11 @@ impl BreakerConformance {
 pub fn settings_for(model: &Breaker) -> Result<BreakerSettings, BreakerMappingError> {
     let c = model.config();
     let scaled = c.threshold_num * 1_000_000;
-    let ppm = u32::try_from(scaled / c.threshold_den)
+    let quotient = scaled / c.threshold_den;
+    // Exact division only (`is_multiple_of` is newer than the crate's rust-version).
+    let ppm = u32::try_from(quotient)
         .ok()
-        .filter(|_| scaled % c.threshold_den == 0)
+        .filter(|_| quotient * c.threshold_den == scaled)
         .ok_or(BreakerMappingError::ThresholdNotPpm {
             num: c.threshold_num,
             den: c.threshold_den,
@@ -716,7 +718,7 @@ impl SequentialSpec for BreakerSpec {
                 if *h == Held::default() {
                     held.remove(&client);
                 }
-                let unchanged = || Some((s.clone(), held.clone()));
+                let unchanged = || Some((*s, held.clone()));
                 match (current, ret) {
                     (None, BreakerReply::NoPermit) if !of_call => unchanged(),
                     (Some(false), BreakerReply::IgnoredStale) => unchanged(),
@@ -727,7 +729,7 @@ impl SequentialSpec for BreakerSpec {
                             (_, false) => BreakerAction::ProbeSucceed,
                             (_, true) => BreakerAction::ProbeFail,
                         };
-                        self.model_step(&(s.clone(), held), action)
+                        self.model_step(&(*s, held), action)
                     }
                     _ => None,
                 }
