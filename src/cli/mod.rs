@@ -225,8 +225,10 @@ pub struct ReplayArgs {
     /// Replay N seeded random walks of the model instead.
     #[arg(long, value_name = "N")]
     pub generate: Option<usize>,
-    /// Pool or pinned: run a synthetic workload of N users (reserve, then pay or release)
-    /// and check its history; beyond the model's bounds, against the sequential spec only.
+    /// Pool or pinned: run a synthetic workload of N clients and check its history; beyond
+    /// the model's bounds, against the sequential spec only. Inventory: each user reserves,
+    /// then pays or releases; breaker: each client acquires, records outcomes and ticks the
+    /// clock; token-bucket: each client acquires and ticks.
     #[arg(long, value_name = "USERS")]
     pub workload: Option<u64>,
     /// Units for `--workload` (default: half the users).

@@ -5,9 +5,11 @@
 use anyhow::{bail, Context, Result};
 use flashcheck::catalog::{Constants, Port};
 use flashcheck::cli::ReplayArgs;
+use flashcheck::replay::breaker::BreakerConformance;
 use flashcheck::replay::driver::{self, PathToReplay, ReplayReport, WorkloadReport};
 use flashcheck::replay::inventory::{InventoryConformance, StoreChoice};
 use flashcheck::replay::linearizability::Outcome;
+use flashcheck::replay::token_bucket::BucketConformance;
 use flashcheck::replay::{Conformance, ExecutorChoice};
 use flashcheck::trace::{decode_path, random_walk, SplitMix64, Trace};
 use flashcheck_models::Spec;
@@ -129,7 +131,7 @@ pub fn run(args: &ReplayArgs) -> Result<i32> {
 }
 
 /// The models with an implementation to replay against.
-pub const REPLAYABLE: &[&str] = &["inventory"];
+pub const REPLAYABLE: &[&str] = &["inventory", "breaker", "token-bucket"];
 
 /// Something to do with a model/implementation correspondence, whatever the component.
 pub trait ReplayJob {
@@ -158,6 +160,8 @@ pub fn with_conformance<J: ReplayJob>(
                 None => c,
             })?
         }
+        Port::Breaker(model) => job.run(BreakerConformance::new(model)?)?,
+        Port::TokenBucket(model) => job.run(BucketConformance::new(model)?)?,
         _ => return Ok(None),
     }))
 }

@@ -1,5 +1,6 @@
 //! Replay: the one module that joins the models (`flashcheck_models`) and the reference
 //! implementation (`crate::reference`), to check running code against the models.
+//! Replayable: [`inventory`], [`breaker`], [`token_bucket`].
 //!
 //! A component plugs in by implementing [`Conformance`] in one file (see [`inventory`]): which
 //! implementation operation each model action performs and what it must return, the
@@ -12,11 +13,13 @@
 //!   executor (each client's order kept), records the history, and
 //!   [`linearizability`] checks it against the sequential specification.
 
+pub mod breaker;
 pub mod concurrent;
 pub mod driver;
 pub mod inline;
 pub mod inventory;
 pub mod linearizability;
+pub mod token_bucket;
 
 use crate::reference::Mutation;
 use flashcheck_models::Spec;
