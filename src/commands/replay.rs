@@ -3,11 +3,12 @@
 //! non-linearizable history, 2 bad input.
 
 use anyhow::{bail, Context, Result};
-use flashcheck::catalog::{Constants, Port};
+use flashcheck::catalog::{build_port, load_saga_or_seed, Port};
 use flashcheck::cli::ReplayArgs;
 use flashcheck::replay::driver::{self, PathToReplay, ReplayReport, WorkloadReport};
 use flashcheck::replay::inventory::InventoryConformance;
 use flashcheck::replay::linearizability::Outcome;
+use flashcheck::replay::saga::SagaConformance;
 use flashcheck::replay::{Conformance, ExecutorChoice};
 use flashcheck::trace::{decode_path, random_walk, SplitMix64, Trace};
 use flashcheck_models::Spec;
@@ -85,10 +86,10 @@ where
 
 /// Runs `flashcheck replay`.
 pub fn run(args: &ReplayArgs) -> Result<i32> {
-    let constants = Constants::parse(args.model.model, &args.model.constants)?;
-    let port = Port::build(&constants)?;
+    let saga_file = args.model.saga.as_deref();
+    let (constants, port) = build_port(args.model.model, &args.model.constants, saga_file)?;
     let executor = args.executor;
-    let base = format!(
+    let mut base = format!(
         "flashcheck replay {} {} --executor {} --store {}",
         args.model.model.as_str(),
         constants.as_args(),
@@ -97,6 +98,9 @@ pub fn run(args: &ReplayArgs) -> Result<i32> {
         clap::ValueEnum::to_possible_value(&args.store)
             .map_or_else(String::new, |v| v.get_name().to_string()),
     );
+    if let Some(file) = saga_file {
+        base.push_str(&format!(" --saga {}", file.display()));
+    }
     match port {
         Port::Inventory(model) => {
             let c = InventoryConformance::new(model, args.store)?;
@@ -109,8 +113,13 @@ pub fn run(args: &ReplayArgs) -> Result<i32> {
             };
             replay_with(c, args, &base)
         }
+        Port::Saga(model) => replay_with(
+            SagaConformance::new(model, load_saga_or_seed(saga_file)?)?,
+            args,
+            &base,
+        ),
         _ => bail!(
-            "model {}: no implementation to replay against (replayable: inventory)",
+            "model {}: no implementation to replay against (replayable: inventory, saga)",
             args.model.model
         ),
     }

@@ -17,6 +17,7 @@ pub mod driver;
 pub mod inline;
 pub mod inventory;
 pub mod linearizability;
+pub mod saga;
 
 use crate::reference::Mutation;
 use flashcheck_models::Spec;
