@@ -382,7 +382,7 @@ fn a_workload_of_300_sagas_is_linearizable_and_the_mutations_are_not() {
         let sagas: std::collections::BTreeSet<_> = report
             .window
             .iter()
-            .map(|op| op["client"].clone())
+            .map(|op| op["client"].as_u64())
             .collect();
         assert_eq!(sagas.len(), 1, "{mutation:?}: {:?}", report.window);
         println!(

@@ -207,8 +207,10 @@ pub struct ReplayArgs {
     /// Replay N seeded random walks of the model instead.
     #[arg(long, value_name = "N")]
     pub generate: Option<usize>,
-    /// Pool or pinned: run a synthetic workload of N users (reserve, then pay or release)
-    /// and check its history; beyond the model's bounds, against the sequential spec only.
+    /// Pool or pinned: run a synthetic workload of N clients and check its history. Inventory:
+    /// N users (reserve, then pay or release), beyond the model's bounds against the
+    /// sequential spec only. Saga: N independent sagas, each a random walk of the model (each
+    /// running saga holds its log file open: N is bounded by the open-file limit).
     #[arg(long, value_name = "USERS")]
     pub workload: Option<u64>,
     /// Units for `--workload` (default: half the users).

@@ -8,7 +8,7 @@ use flashcheck::cli::ReplayArgs;
 use flashcheck::replay::driver::{self, PathToReplay, ReplayReport, WorkloadReport};
 use flashcheck::replay::inventory::InventoryConformance;
 use flashcheck::replay::linearizability::Outcome;
-use flashcheck::replay::saga::SagaConformance;
+use flashcheck::replay::saga::{max_running_sagas, SagaConformance};
 use flashcheck::replay::{Conformance, ExecutorChoice};
 use flashcheck::trace::{decode_path, random_walk, SplitMix64, Trace};
 use flashcheck_models::Spec;
@@ -113,11 +113,18 @@ pub fn run(args: &ReplayArgs) -> Result<i32> {
             };
             replay_with(c, args, &base)
         }
-        Port::Saga(model) => replay_with(
-            SagaConformance::new(model, load_saga_or_seed(saga_file)?)?,
-            args,
-            &base,
-        ),
+        Port::Saga(model) => {
+            if let (Some(sagas), Some(max)) = (args.workload, max_running_sagas()) {
+                if sagas > max {
+                    bail!(
+                        "--workload {sagas}: every running saga holds its log file open, and the \
+                         open-file limit (ulimit -n) leaves room for {max}"
+                    );
+                }
+            }
+            let definition = load_saga_or_seed(saga_file)?;
+            replay_with(SagaConformance::new(model, definition)?, args, &base)
+        }
         _ => bail!(
             "model {}: no implementation to replay against (replayable: inventory, saga)",
             args.model.model

@@ -291,6 +291,18 @@ struct Instance {
     error: Option<String>,
 }
 
+impl Instance {
+    /// The reply to a call that needs a running orchestrator when there is none: the error
+    /// that stopped it starting or recovering (e.g. no file descriptor left for its log), if
+    /// any, else a refusal.
+    fn down(&self) -> Reply {
+        match &self.error {
+            Some(e) => Reply::Error(e.clone()),
+            None => Reply::Refused("the orchestrator is down"),
+        }
+    }
+}
+
 /// The implementation under test: sagas by number, their logs in a temporary directory
 /// (removed when this is dropped).
 #[derive(Debug)]
@@ -355,7 +367,7 @@ impl SagaImpl {
                 ok, then_finish, ..
             } => {
                 let Some(o) = &inst.orchestrator else {
-                    return vec![Reply::Refused("the orchestrator is down")];
+                    return vec![inst.down()];
                 };
                 inst.services.script(ok);
                 let mut replies = vec![reply(o.invoke(SagaOp::Advance))];
@@ -371,7 +383,7 @@ impl SagaImpl {
                     drop(o);
                     vec![Reply::Crashed]
                 }
-                None => vec![Reply::Refused("the orchestrator is already down")],
+                None => vec![inst.down()],
             },
             SagaCall::Recover { .. } => {
                 if inst.orchestrator.is_some() {
@@ -458,6 +470,23 @@ pub struct SagaAbstract {
     pub unscripted: Vec<String>,
     /// The orchestrator's last start or recovery error.
     pub error: Option<String>,
+}
+
+/// How many sagas can run at once in this process: each running orchestrator holds its log
+/// file open, so the open-file limit (`ulimit -n`) less a margin for everything else; `None`
+/// when the limit cannot be read or is unlimited.
+pub fn max_running_sagas() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid, writable `rlimit` for the call to fill in.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0
+        || limit.rlim_cur == libc::RLIM_INFINITY
+    {
+        return None;
+    }
+    Some(u64::from(limit.rlim_cur).saturating_sub(64))
 }
 
 /// The model/implementation correspondence for `saga`.
