@@ -50,7 +50,8 @@ fn replay(
     paths: &[Path],
     mutation: Option<Mutation>,
 ) -> Vec<PathResult> {
-    let report = replay_paths(Arc::clone(c), "saga", executor, paths, mutation, &|_, _| {}).unwrap();
+    let report =
+        replay_paths(Arc::clone(c), "saga", executor, paths, mutation, &|_, _| {}).unwrap();
     assert_eq!(report.paths, paths.len());
     report.failures
 }
@@ -159,12 +160,24 @@ fn the_command_replays_traces_and_walks() {
     }
     let out = Command::cargo_bin("flashcheck")
         .unwrap()
-        .args(["replay", "saga", "-c", "R=2", "-c", "C=2", "--generate", "100"])
+        .args([
+            "replay",
+            "saga",
+            "-c",
+            "R=2",
+            "-c",
+            "C=2",
+            "--generate",
+            "100",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("100 path(s)") && stdout.contains("all conform"), "{stdout}");
+    assert!(
+        stdout.contains("100 path(s)") && stdout.contains("all conform"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -241,11 +254,17 @@ fn check_mutation(
                 assert_eq!(got, want, "{mutation:?} on {}", path.name);
                 caught += 1;
             }
-            (want, got) => panic!("{mutation:?} on {}: predicted {want:?}, got {got:#?}", path.name),
+            (want, got) => panic!(
+                "{mutation:?} on {}: predicted {want:?}, got {got:#?}",
+                path.name
+            ),
         }
     }
     // The mutation-free orchestrator passes the same paths, so the catch is the mutation's.
-    assert!(caught >= 20, "{mutation:?}: only {caught} of 300 walks reach the bug");
+    assert!(
+        caught >= 20,
+        "{mutation:?}: only {caught} of 300 walks reach the bug"
+    );
     assert!(replay(&conf, ExecutorChoice::Inline, &paths, None).is_empty());
 }
 
@@ -285,41 +304,51 @@ fn mutation_saga_compensates_failed_step_is_caught_inline_at_the_fail() {
 /// (`aborted`) while the model is still compensating the step.
 #[test]
 fn mutation_saga_never_retries_compensation_is_caught_inline_at_the_failed_compensation() {
-    check_mutation(1, 1, Mutation::SagaNeverRetriesCompensation, |_, actions| {
-        let (k, i) = actions.iter().enumerate().find_map(|(k, a)| match a {
-            SagaAction::CompensationFails(i) => Some((k, *i)),
-            _ => None,
-        })?;
-        Some(Expected {
-            step: k + 1,
-            action: format!("CompensationFails({i})"),
-            what: "state",
-            field: "pc",
-            expected: json!("compensating"),
-            actual: json!("aborted"),
-        })
-    });
+    check_mutation(
+        1,
+        1,
+        Mutation::SagaNeverRetriesCompensation,
+        |_, actions| {
+            let (k, i) = actions.iter().enumerate().find_map(|(k, a)| match a {
+                SagaAction::CompensationFails(i) => Some((k, *i)),
+                _ => None,
+            })?;
+            Some(Expected {
+                step: k + 1,
+                action: format!("CompensationFails({i})"),
+                what: "state",
+                field: "pc",
+                expected: json!("compensating"),
+                actual: json!("aborted"),
+            })
+        },
+    );
 }
 
 /// `recovery_idempotent`: recovery resumes at the last committed step. It shows at the first
 /// `Recover` into the forward phase after at least one commit.
 #[test]
 fn mutation_recovery_reruns_committed_step_is_caught_inline_at_the_recover() {
-    check_mutation(1, 2, Mutation::RecoveryRerunsCommittedStep, |states, actions| {
-        let k = actions.iter().enumerate().position(|(k, a)| {
-            let after = &states[k + 1];
-            *a == SagaAction::Recover && after.pc == Pc::Forward && Saga::next_step(after) > 1
-        })?;
-        let next = Saga::next_step(&states[k + 1]);
-        Some(Expected {
-            step: k + 1,
-            action: "Recover".into(),
-            what: "state",
-            field: "next",
-            expected: json!(next),
-            actual: json!(next - 1),
-        })
-    });
+    check_mutation(
+        1,
+        2,
+        Mutation::RecoveryRerunsCommittedStep,
+        |states, actions| {
+            let k = actions.iter().enumerate().position(|(k, a)| {
+                let after = &states[k + 1];
+                *a == SagaAction::Recover && after.pc == Pc::Forward && Saga::next_step(after) > 1
+            })?;
+            let next = Saga::next_step(&states[k + 1]);
+            Some(Expected {
+                step: k + 1,
+                action: "Recover".into(),
+                what: "state",
+                field: "next",
+                expected: json!(next),
+                actual: json!(next - 1),
+            })
+        },
+    );
 }
 
 /// On the pool a model path runs as one client: only results are compared, so a mutation
@@ -340,7 +369,11 @@ fn the_mutations_are_caught_on_the_pool_from_model_paths() {
             .collect();
         let pool = replay(&conf, ExecutorChoice::Pool, &paths, Some(mutation));
         for f in &pool {
-            assert!(inline.contains(&f.name), "{mutation:?}: {} only on the pool", f.name);
+            assert!(
+                inline.contains(&f.name),
+                "{mutation:?}: {} only on the pool",
+                f.name
+            );
             assert!(f.violation.is_some());
         }
         for path in &paths {

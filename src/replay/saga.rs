@@ -81,8 +81,8 @@
 use super::linearizability::{check_partitioned, HistoryError, Operation, Outcome, SequentialSpec};
 use super::{Conformance, ExecutorChoice};
 use crate::reference::saga::{
-    RetryPolicy, SagaError, SagaOp, SagaOrchestrator, SagaOutcome, SagaPhase, SagaRet,
-    StepFailure, StepHandler, TransientFailure,
+    RetryPolicy, SagaError, SagaOp, SagaOrchestrator, SagaOutcome, SagaPhase, SagaRet, StepFailure,
+    StepHandler, TransientFailure,
 };
 use crate::reference::Mutation;
 use crate::specs::{SagaDefinition, SagaStep};
@@ -132,9 +132,9 @@ impl SagaCall {
     /// The saga the call is for.
     pub fn saga(&self) -> u64 {
         match *self {
-            SagaCall::Advance { saga, .. } | SagaCall::Crash { saga } | SagaCall::Recover { saga } => {
-                saga
-            }
+            SagaCall::Advance { saga, .. }
+            | SagaCall::Crash { saga }
+            | SagaCall::Recover { saga } => saga,
         }
     }
 
@@ -421,10 +421,9 @@ impl SagaImpl {
                 let progress = o.observe().progress;
                 let (pc, next) = match progress.phase {
                     SagaPhase::Forward { next_step } => ("forward", Some(step_no(next_step))),
-                    SagaPhase::Compensating => (
-                        "compensating",
-                        progress.next_compensation().map(step_no),
-                    ),
+                    SagaPhase::Compensating => {
+                        ("compensating", progress.next_compensation().map(step_no))
+                    }
                     SagaPhase::Finished(SagaOutcome::Completed) => ("done", None),
                     SagaPhase::Finished(SagaOutcome::Compensated) => ("aborted", None),
                 };
@@ -486,7 +485,10 @@ pub fn max_running_sagas() -> Option<u64> {
     {
         return None;
     }
-    Some(u64::from(limit.rlim_cur).saturating_sub(64))
+    // `rlim_t` is `u64` on 64-bit Linux, narrower on some other targets.
+    #[allow(clippy::useless_conversion)]
+    let soft = u64::from(limit.rlim_cur);
+    Some(soft.saturating_sub(64))
 }
 
 /// The model/implementation correspondence for `saga`.
@@ -667,10 +669,7 @@ impl Conformance for SagaConformance {
         op.saga()
     }
 
-    fn check_history(
-        &self,
-        history: &[Operation<SagaCall, Ret>],
-    ) -> Result<Outcome, HistoryError> {
+    fn check_history(&self, history: &[Operation<SagaCall, Ret>]) -> Result<Outcome, HistoryError> {
         check_partitioned(history, SagaCall::saga, |_| self.spec())
     }
 
@@ -778,7 +777,9 @@ mod tests {
             for a in &path {
                 m = c.model.next_state(&m, *a).unwrap();
                 let (op, ret) = c.operation_on(a, 7);
-                s = spec.step(&s, &op, &ret).expect("the spec refuses a model step");
+                s = spec
+                    .step(&s, &op, &ret)
+                    .expect("the spec refuses a model step");
                 assert_eq!(s, m);
             }
         }
