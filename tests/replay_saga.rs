@@ -252,6 +252,12 @@ fn check_mutation(
                     actual: pick(&m.actual),
                 };
                 assert_eq!(got, want, "{mutation:?} on {}", path.name);
+                if caught == 0 {
+                    println!(
+                        "{mutation:?} (inline): {} step {} {} {} differs\n  expected {}\n  actual   {}",
+                        path.name, m.step, m.action, m.what, m.expected, m.actual
+                    );
+                }
                 caught += 1;
             }
             (want, got) => panic!(
@@ -265,6 +271,7 @@ fn check_mutation(
         caught >= 20,
         "{mutation:?}: only {caught} of 300 walks reach the bug"
     );
+    println!("{mutation:?} (inline): caught on {caught} of 300 walks, each where predicted");
     assert!(replay(&conf, ExecutorChoice::Inline, &paths, None).is_empty());
 }
 
@@ -387,6 +394,15 @@ fn the_mutations_are_caught_on_the_pool_from_model_paths() {
             }
         }
         assert!(!pool.is_empty(), "{mutation:?} not caught on the pool");
+        let v = pool[0].violation.as_ref().unwrap();
+        println!(
+            "{mutation:?} (pool): {} of {} walks; {}: stuck at operation {}, window {}",
+            pool.len(),
+            paths.len(),
+            pool[0].name,
+            v.failure.stuck_at,
+            serde_json::to_string(&v.window).unwrap()
+        );
     }
 }
 
