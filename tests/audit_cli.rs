@@ -74,15 +74,19 @@ fn a_missing_spec_file_is_named_and_exits_2() {
 fn a_claim_citing_a_property_the_model_lacks_exits_2() {
     let specs = specs_copy();
     let path = specs.path().join("behaviour.toml");
-    let text = std::fs::read_to_string(&path)
-        .unwrap()
-        .replacen("property = \"FairnessProperty\"", "property = \"Fairness\"", 1);
+    let text = std::fs::read_to_string(&path).unwrap().replacen(
+        "property = \"FairnessProperty\"",
+        "property = \"Fairness\"",
+        1,
+    );
     std::fs::write(&path, text).unwrap();
     let out = tempfile::tempdir().unwrap();
     let (code, _, stderr) = audit(specs.path(), out.path());
     assert_eq!(code, 2);
     assert!(
-        stderr.contains("claim 3.2-fairness-verified: model inventory-seed has no property `Fairness`"),
+        stderr.contains(
+            "claim 3.2-fairness-verified: model inventory-seed has no property `Fairness`"
+        ),
         "{stderr}"
     );
 }

@@ -20,7 +20,10 @@ fn mask_engine(text: &str) -> String {
     text.replace("TLA+ engine: TLC.", "TLA+ engine: <engine>.")
         .replace("TLA+ engine: tla-checker.", "TLA+ engine: <engine>.")
         .replace("\"tla_engine\": \"TLC\"", "\"tla_engine\": \"<engine>\"")
-        .replace("\"tla_engine\": \"tla-checker\"", "\"tla_engine\": \"<engine>\"")
+        .replace(
+            "\"tla_engine\": \"tla-checker\"",
+            "\"tla_engine\": \"<engine>\"",
+        )
 }
 
 /// Every compared file under `root`, by relative path.
@@ -28,8 +31,8 @@ fn compared(root: &Path) -> BTreeMap<PathBuf, String> {
     let mut files = BTreeMap::new();
     for name in COMPARED_FILES {
         let path = root.join(name);
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         files.insert(PathBuf::from(name), mask_engine(&text));
     }
     let mut stack = vec![root.join("evidence")];
@@ -91,7 +94,10 @@ fn committed_reports_are_what_audit_writes() {
     let mut problems = Vec::new();
     for (path, text) in &written {
         match committed.get(path) {
-            None => problems.push(format!("{}: written by audit, not committed", path.display())),
+            None => problems.push(format!(
+                "{}: written by audit, not committed",
+                path.display()
+            )),
             Some(old) if old != text => problems.push(format!(
                 "{}: differs; {}",
                 path.display(),

@@ -227,8 +227,10 @@ pub struct ReplayArgs {
     pub generate: Option<usize>,
     /// Pool or pinned: run a synthetic workload of N clients and check its history; beyond
     /// the model's bounds, against the sequential spec only. Inventory: each user reserves,
-    /// then pays or releases; breaker: each client acquires, records outcomes and ticks the
-    /// clock; token-bucket: each client acquires and ticks.
+    /// then pays or releases; saga: N independent sagas, each a random walk of the model
+    /// (each running saga holds its log file open: N is bounded by the open-file limit);
+    /// breaker: each client acquires, records outcomes and ticks the clock; token-bucket:
+    /// each client acquires and ticks.
     #[arg(long, value_name = "USERS")]
     pub workload: Option<u64>,
     /// Units for `--workload` (default: half the users).

@@ -3,14 +3,16 @@
 //! non-linearizable history, 2 bad input.
 
 use anyhow::{bail, Context, Result};
-use flashcheck::catalog::{Constants, Port};
+use flashcheck::catalog::{build_port, load_saga_or_seed, Port};
 use flashcheck::cli::ReplayArgs;
 use flashcheck::replay::breaker::BreakerConformance;
 use flashcheck::replay::driver::{self, PathToReplay, ReplayReport, WorkloadReport};
 use flashcheck::replay::inventory::{InventoryConformance, StoreChoice};
 use flashcheck::replay::linearizability::Outcome;
+use flashcheck::replay::saga::{max_running_sagas, SagaConformance};
 use flashcheck::replay::token_bucket::BucketConformance;
 use flashcheck::replay::{Conformance, ExecutorChoice};
+use flashcheck::specs::SagaDefinition;
 use flashcheck::trace::{decode_path, random_walk, SplitMix64, Trace};
 use flashcheck_models::Spec;
 
@@ -104,10 +106,10 @@ where
 
 /// Runs `flashcheck replay`.
 pub fn run(args: &ReplayArgs) -> Result<i32> {
-    let constants = Constants::parse(args.model.model, &args.model.constants)?;
-    let port = Port::build(&constants)?;
+    let saga_file = args.model.saga.as_deref();
+    let (constants, port) = build_port(args.model.model, &args.model.constants, saga_file)?;
     let executor = args.executor;
-    let base = format!(
+    let mut base = format!(
         "flashcheck replay {} {} --executor {} --store {}",
         args.model.model.as_str(),
         constants.as_args(),
@@ -116,12 +118,24 @@ pub fn run(args: &ReplayArgs) -> Result<i32> {
         clap::ValueEnum::to_possible_value(&args.store)
             .map_or_else(String::new, |v| v.get_name().to_string()),
     );
+    if let Some(file) = saga_file {
+        base.push_str(&format!(" --saga {}", file.display()));
+    }
+    if let (Port::Saga(_), Some(sagas), Some(max)) = (&port, args.workload, max_running_sagas()) {
+        if sagas > max {
+            bail!(
+                "--workload {sagas}: every running saga holds its log file open, and the \
+                 open-file limit (ulimit -n) leaves room for {max}"
+            );
+        }
+    }
+    let saga = load_saga_or_seed(saga_file)?;
     let stock = args.workload.map(|users| {
         args.stock
             .unwrap_or((users / 2).min(u64::from(u32::MAX)) as u32)
     });
     let job = CliJob { args, base: &base };
-    with_conformance(port, args.store, stock, job)?.ok_or_else(|| {
+    with_conformance(port, &saga, args.store, stock, job)?.ok_or_else(|| {
         anyhow::anyhow!(
             "model {}: no implementation to replay against (replayable: {})",
             args.model.model,
@@ -131,7 +145,7 @@ pub fn run(args: &ReplayArgs) -> Result<i32> {
 }
 
 /// The models with an implementation to replay against.
-pub const REPLAYABLE: &[&str] = &["inventory", "breaker", "token-bucket"];
+pub const REPLAYABLE: &[&str] = &["inventory", "saga", "breaker", "token-bucket"];
 
 /// Something to do with a model/implementation correspondence, whatever the component.
 pub trait ReplayJob {
@@ -145,9 +159,11 @@ pub trait ReplayJob {
 }
 
 /// Runs `job` on `port`'s correspondence (inventory on `store`, selling `stock` units when
-/// given); `None` when the model has no implementation.
+/// given; the saga orchestrator running `saga`, which `port` must have been built from);
+/// `None` when the model has no implementation.
 pub fn with_conformance<J: ReplayJob>(
     port: Port,
+    saga: &SagaDefinition,
     store: StoreChoice,
     stock: Option<u32>,
     job: J,
@@ -160,6 +176,7 @@ pub fn with_conformance<J: ReplayJob>(
                 None => c,
             })?
         }
+        Port::Saga(model) => job.run(SagaConformance::new(model, saga.clone())?)?,
         Port::Breaker(model) => job.run(BreakerConformance::new(model)?)?,
         Port::TokenBucket(model) => job.run(BucketConformance::new(model)?)?,
         _ => return Ok(None),

@@ -19,6 +19,7 @@ pub mod driver;
 pub mod inline;
 pub mod inventory;
 pub mod linearizability;
+pub mod saga;
 pub mod token_bucket;
 
 use crate::reference::Mutation;

@@ -106,7 +106,11 @@ pub fn load_behaviour(path: &Path) -> Result<Vec<BehaviourClaim>, SpecError> {
 
 fn line_at(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 fn find_line(text: &str, needle: &str) -> usize {

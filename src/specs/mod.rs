@@ -16,6 +16,7 @@ pub mod duration;
 pub mod saga;
 pub mod scenario;
 
+pub use behaviour::{load_behaviour, parse_behaviour_str, BehaviourClaim, Evidence};
 pub use breaker::{
     load_breaker_file, parse_breaker_str, BreakerFile, BreakerSettings, ThresholdComparison,
     TokenBucketSettings,
@@ -23,4 +24,3 @@ pub use breaker::{
 pub use error::{SpecError, SpecProblem};
 pub use saga::{load_saga, parse_saga_str, SagaDefinition, SagaStep};
 pub use scenario::{Scenario, SpecFile};
-pub use behaviour::{load_behaviour, parse_behaviour_str, BehaviourClaim, Evidence};

@@ -53,7 +53,10 @@ impl Scenario {
             origin: "built-in".into(),
             design: file(SCENARIO_FILES[0], include_str!("../../specs/double11.toml")),
             claims: file(SCENARIO_FILES[1], include_str!("../../specs/claims.toml")),
-            behaviour: file(SCENARIO_FILES[2], include_str!("../../specs/behaviour.toml")),
+            behaviour: file(
+                SCENARIO_FILES[2],
+                include_str!("../../specs/behaviour.toml"),
+            ),
             saga: file(
                 SCENARIO_FILES[3],
                 include_str!("../../specs/create_order.saga.yaml"),

@@ -69,7 +69,14 @@ pub fn run(scenario: &Scenario) -> Result<ArithOutcome> {
             None => format!("flashcheck arith quota {spec_arg}"),
             Some(c) => format!("flashcheck arith quota {spec_arg} --capacity {c}"),
         };
-        runs.push(finish(key, command, &r, r.tally.clone(), quota::render_text, started)?);
+        runs.push(finish(
+            key,
+            command,
+            &r,
+            r.tally.clone(),
+            quota::render_text,
+            started,
+        )?);
     }
     for (key, capacity) in [("vcg", None), ("vcg_capacity_200", Some("200"))] {
         let started = Instant::now();
@@ -79,7 +86,14 @@ pub fn run(scenario: &Scenario) -> Result<ArithOutcome> {
             None => format!("flashcheck arith vcg {spec_arg}"),
             Some(c) => format!("flashcheck arith vcg {spec_arg} --capacity {c}"),
         };
-        runs.push(finish(key, command, &r, r.tally.clone(), vcg::render_text, started)?);
+        runs.push(finish(
+            key,
+            command,
+            &r,
+            r.tally.clone(),
+            vcg::render_text,
+            started,
+        )?);
     }
     let started = Instant::now();
     let r = latency::report(&spec)?;

@@ -44,11 +44,7 @@ impl Config {
             return all;
         }
         all.into_iter()
-            .filter(|a| {
-                !defaults
-                    .iter()
-                    .any(|(k, v)| *a == format!("{k}={v}"))
-            })
+            .filter(|a| !defaults.iter().any(|(k, v)| *a == format!("{k}={v}")))
             .collect()
     }
 
@@ -171,11 +167,7 @@ pub fn configurations(
     for claim in claims {
         for evidence in &claim.evidence {
             let Ok(model) = <ModelName as clap::ValueEnum>::from_str(&evidence.model, false) else {
-                bail!(
-                    "claim {}: unknown model `{}`",
-                    claim.id,
-                    evidence.model
-                );
+                bail!("claim {}: unknown model `{}`", claim.id, evidence.model);
             };
             let constants = Constants::parse(model, &evidence.constants)
                 .map_err(|e| anyhow::anyhow!("claim {}: {e}", claim.id))?;

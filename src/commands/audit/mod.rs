@@ -155,7 +155,10 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         out.join("junit.xml"),
         junit::render(&junit_cases(&rows, &outcomes, &replays)),
     )?;
-    std::fs::write(out.join("audit-timings.svg"), pictures::growth_time(&growth)?)?;
+    std::fs::write(
+        out.join("audit-timings.svg"),
+        pictures::growth_time(&growth)?,
+    )?;
     std::fs::write(
         out.join("audit-timings.md"),
         render_timings(engine_name, &outcomes, &arith, &replays, &growth, started),
@@ -304,10 +307,7 @@ fn render_markdown(
     for o in outcomes {
         let slug = o.config.slug();
         for p in &o.rust.properties {
-            let twin = o
-                .twin
-                .property(&p.name)
-                .map_or("—", |t| t.verdict.as_str());
+            let twin = o.twin.property(&p.name).map_or("—", |t| t.verdict.as_str());
             let trace = match (&p.counterexample, p.verdict) {
                 (Some(_), Verdict::Violated) => format!(
                     "[counterexample](evidence/models/{slug}/{}-{}-counterexample.itf.json)",
@@ -353,7 +353,10 @@ fn render_markdown(
             "- Graphviz (`dot`) was not found: the graphs are DOT files only"
         );
     }
-    let _ = writeln!(md, "\n| users | distinct states (Rust) | distinct states (TLA+ twin) |");
+    let _ = writeln!(
+        md,
+        "\n| users | distinct states (Rust) | distinct states (TLA+ twin) |"
+    );
     let _ = writeln!(md, "|---|---|---|");
     for p in growth {
         let _ = writeln!(
@@ -363,7 +366,10 @@ fn render_markdown(
         );
     }
 
-    let _ = writeln!(md, "\n## Replay: traces against the reference implementation\n");
+    let _ = writeln!(
+        md,
+        "\n## Replay: traces against the reference implementation\n"
+    );
     let _ = writeln!(
         md,
         "Witnesses and {} seeded random walks per model (`flashcheck traces`), replayed inline \
@@ -498,10 +504,7 @@ fn junit_cases(
     for o in outcomes {
         let suite = format!("{} {}", o.config.model, o.config.shown());
         for p in &o.rust.properties {
-            let twin = o
-                .twin
-                .property(&p.name)
-                .map_or("—", |t| t.verdict.as_str());
+            let twin = o.twin.property(&p.name).map_or("—", |t| t.verdict.as_str());
             cases.push(Case {
                 suite: suite.clone(),
                 name: p.name.clone(),
@@ -511,11 +514,9 @@ fn junit_cases(
                         o.comparison.differences.join("; ")
                     )),
                     Verdict::Holds => Outcome::Passed,
-                    Verdict::Violated if o.config.expect == Expect::Violations => {
-                        Outcome::Failed(format!(
-                            "violated (a finding about the seed; {twin} in TLA+)"
-                        ))
-                    }
+                    Verdict::Violated if o.config.expect == Expect::Violations => Outcome::Failed(
+                        format!("violated (a finding about the seed; {twin} in TLA+)"),
+                    ),
                     Verdict::Violated => Outcome::Failed("violated".into()),
                     Verdict::Unknown => {
                         Outcome::Skipped(p.note.clone().unwrap_or_else(|| "unknown".into()))
@@ -615,10 +616,6 @@ fn render_timings(
             executor_name(r)
         );
     }
-    let _ = writeln!(
-        t,
-        "\nTotal: {:.1} s.",
-        started.elapsed().as_secs_f64()
-    );
+    let _ = writeln!(t, "\nTotal: {:.1} s.", started.elapsed().as_secs_f64());
     t
 }

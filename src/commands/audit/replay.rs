@@ -83,7 +83,7 @@ pub fn run(out: &Path, saga: &SagaDefinition) -> Result<Vec<(ReplayRow, f64)>> {
                     constants.as_args()
                 ),
             };
-            let report = with_conformance(port.clone(), StoreChoice::Auto, None, job)?;
+            let report = with_conformance(port.clone(), saga, StoreChoice::Auto, None, job)?;
             rows.push((
                 ReplayRow {
                     model: *model,

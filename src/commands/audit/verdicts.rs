@@ -129,7 +129,13 @@ pub fn arith_row(claim: &ClaimResult) -> ClaimRow {
 /// An HTML anchor id for a claim id (letters, digits and `-` only).
 pub fn anchor(id: &str) -> String {
     id.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
