@@ -135,18 +135,19 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         .all(|(r, _)| r.report.as_ref().is_none_or(|r| r.failures.is_empty()));
     let ok = models_ok && replay_ok;
 
-    let markdown = render_markdown(
-        &scenario,
+    let found = Findings {
+        scenario: &scenario,
         engine_name,
-        &rows,
-        &outcomes,
-        &arith,
-        &replays,
-        &growth,
-        &figures,
-    );
+        rows: &rows,
+        outcomes: &outcomes,
+        arith: &arith,
+        replays: &replays,
+        growth: &growth,
+        figures: &figures,
+    };
+    let markdown = render_markdown(&found);
     std::fs::write(out.join("double11-audit.md"), markdown)?;
-    let json = render_json(&scenario, engine_name, &rows, &outcomes, &arith, &replays);
+    let json = render_json(&found);
     std::fs::write(
         out.join("double11-audit.json"),
         serde_json::to_string_pretty(&json)? + "\n",
@@ -222,16 +223,29 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-fn render_markdown(
-    scenario: &Scenario,
-    engine_name: &str,
-    rows: &[ClaimRow],
-    outcomes: &[ModelOutcome],
-    arith: &arith::ArithOutcome,
-    replays: &[(ReplayRow, f64)],
-    growth: &[growth::GrowthPoint],
-    figures: &pictures::Figures,
-) -> String {
+/// Everything the audit found, for the renderers.
+struct Findings<'a> {
+    scenario: &'a Scenario,
+    engine_name: &'a str,
+    rows: &'a [ClaimRow],
+    outcomes: &'a [ModelOutcome],
+    arith: &'a arith::ArithOutcome,
+    replays: &'a [(ReplayRow, f64)],
+    growth: &'a [growth::GrowthPoint],
+    figures: &'a pictures::Figures,
+}
+
+fn render_markdown(found: &Findings) -> String {
+    let Findings {
+        scenario,
+        engine_name,
+        rows,
+        outcomes,
+        arith,
+        replays,
+        growth,
+        figures,
+    } = *found;
     let mut md = String::from("# Double 11 design audit\n\n");
     let _ = writeln!(
         md,
@@ -419,14 +433,16 @@ fn render_markdown(
     md
 }
 
-fn render_json(
-    scenario: &Scenario,
-    engine_name: &str,
-    rows: &[ClaimRow],
-    outcomes: &[ModelOutcome],
-    arith: &arith::ArithOutcome,
-    replays: &[(ReplayRow, f64)],
-) -> serde_json::Value {
+fn render_json(found: &Findings) -> serde_json::Value {
+    let Findings {
+        scenario,
+        engine_name,
+        rows,
+        outcomes,
+        arith,
+        replays,
+        ..
+    } = *found;
     let models: Vec<serde_json::Value> = outcomes
         .iter()
         .map(|o| {
