@@ -10,11 +10,13 @@ use flashcheck::replay::breaker::{
     split_calls, BreakerCall, BreakerConformance, BreakerReply, CALLER,
 };
 use flashcheck::replay::concurrent::{self, Plan};
-use flashcheck::replay::driver::{replay_paths, replay_workload, PathResult, PathToReplay};
+use flashcheck::replay::driver::{
+    replay_paths, replay_workload, seeded_walks, PathResult, PathToReplay,
+};
 use flashcheck::replay::linearizability::{Operation, Outcome, SequentialSpec};
 use flashcheck::replay::{Conformance, ExecutorChoice};
 use flashcheck::trace::generate::{write_all, TraceRequest};
-use flashcheck::trace::{decode_path, random_walk, SplitMix64, Trace};
+use flashcheck::trace::{decode_path, SplitMix64, Trace};
 use flashcheck_models::breaker::{Breaker, BreakerAction, BreakerConfig, BreakerState, Comparison};
 use stateright::Model;
 use std::sync::Arc;
@@ -45,17 +47,7 @@ fn sliding() -> Breaker {
 type Path = PathToReplay<BreakerState, BreakerAction>;
 
 fn walks(m: &Breaker, n: u64, depth: usize) -> Vec<Path> {
-    (0..n)
-        .map(|seed| {
-            let (init, actions) = random_walk(m, depth, &mut SplitMix64::new(seed)).unwrap();
-            PathToReplay {
-                name: format!("seed {seed}"),
-                init,
-                actions,
-                command: String::new(),
-            }
-        })
-        .collect()
+    seeded_walks(m, 0, n as usize, depth, |_| String::new())
 }
 
 /// Random walks with the backend left flaky (no `Heal`, no `Degrade`): uniform walks mostly

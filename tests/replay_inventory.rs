@@ -3,7 +3,7 @@
 
 use assert_cmd::Command;
 use flashcheck::reference::Mutation;
-use flashcheck::replay::driver::{replay_paths, replay_workload, PathToReplay};
+use flashcheck::replay::driver::{replay_paths, replay_workload, seeded_walks, PathToReplay};
 use flashcheck::replay::inventory::{InventoryConformance, StoreChoice};
 use flashcheck::replay::linearizability::Outcome;
 use flashcheck::replay::ExecutorChoice;
@@ -154,17 +154,7 @@ fn walks(
     n: u64,
     depth: usize,
 ) -> Vec<PathToReplay<InventoryState, InventoryAction>> {
-    (0..n)
-        .map(|seed| {
-            let (init, actions) = random_walk(m, depth, &mut SplitMix64::new(seed)).unwrap();
-            PathToReplay {
-                name: format!("seed {seed}"),
-                init,
-                actions,
-                command: String::new(),
-            }
-        })
-        .collect()
+    seeded_walks(m, 0, n as usize, depth, |_| String::new())
 }
 
 fn inline_failures(

@@ -7,12 +7,14 @@
 use assert_cmd::Command;
 use flashcheck::catalog::{seed_saga, step_list, Constants, ModelName};
 use flashcheck::reference::Mutation;
-use flashcheck::replay::driver::{replay_paths, replay_workload, PathResult, PathToReplay};
+use flashcheck::replay::driver::{
+    replay_paths, replay_workload, seeded_walks, PathResult, PathToReplay,
+};
 use flashcheck::replay::linearizability::Outcome;
 use flashcheck::replay::saga::SagaConformance;
 use flashcheck::replay::{Conformance, ExecutorChoice};
 use flashcheck::trace::generate::{write_all, TraceRequest};
-use flashcheck::trace::{decode_path, random_walk, SplitMix64, Trace};
+use flashcheck::trace::{decode_path, Trace};
 use flashcheck_models::saga::{Saga, SagaAction, SagaState};
 use flashcheck_models::saga_history::Pc;
 use serde_json::json;
@@ -30,18 +32,7 @@ fn conformance(r: u64, c: u64) -> Arc<SagaConformance> {
 }
 
 fn walks(c: &SagaConformance, n: u64, depth: usize) -> Vec<Path> {
-    (0..n)
-        .map(|seed| {
-            let (init, actions) =
-                random_walk(c.model(), depth, &mut SplitMix64::new(seed)).unwrap();
-            PathToReplay {
-                name: format!("seed {seed}"),
-                init,
-                actions,
-                command: String::new(),
-            }
-        })
-        .collect()
+    seeded_walks(c.model(), 0, n as usize, depth, |_| String::new())
 }
 
 fn replay(

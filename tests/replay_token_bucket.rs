@@ -7,12 +7,14 @@ use assert_cmd::Command;
 use flashcheck::catalog::{Constants, ModelName};
 use flashcheck::reference::Mutation;
 use flashcheck::replay::concurrent::{self, Plan};
-use flashcheck::replay::driver::{replay_paths, replay_workload, PathResult, PathToReplay};
+use flashcheck::replay::driver::{
+    replay_paths, replay_workload, seeded_walks, PathResult, PathToReplay,
+};
 use flashcheck::replay::linearizability::Outcome;
 use flashcheck::replay::token_bucket::{BucketCall, BucketConformance};
 use flashcheck::replay::{Conformance, ExecutorChoice};
 use flashcheck::trace::generate::{write_all, TraceRequest};
-use flashcheck::trace::{decode_path, random_walk, SplitMix64, Trace};
+use flashcheck::trace::{decode_path, SplitMix64, Trace};
 use flashcheck_models::token_bucket::{BucketAction, BucketConfig, BucketState, TokenBucket};
 use serde_json::json;
 use std::sync::Arc;
@@ -35,17 +37,7 @@ fn models() -> [TokenBucket; 3] {
 type Path = PathToReplay<BucketState, BucketAction>;
 
 fn walks(m: &TokenBucket, n: u64, depth: usize) -> Vec<Path> {
-    (0..n)
-        .map(|seed| {
-            let (init, actions) = random_walk(m, depth, &mut SplitMix64::new(seed)).unwrap();
-            PathToReplay {
-                name: format!("seed {seed}"),
-                init,
-                actions,
-                command: String::new(),
-            }
-        })
-        .collect()
+    seeded_walks(m, 0, n as usize, depth, |_| String::new())
 }
 
 fn replay(

@@ -6,14 +6,14 @@ use anyhow::{bail, Context, Result};
 use flashcheck::catalog::{build_port, load_saga_or_seed, Port};
 use flashcheck::cli::ReplayArgs;
 use flashcheck::replay::breaker::BreakerConformance;
-use flashcheck::replay::driver::{self, PathToReplay, ReplayReport, WorkloadReport};
+use flashcheck::replay::driver::{self, seeded_walks, PathToReplay, ReplayReport, WorkloadReport};
 use flashcheck::replay::inventory::{InventoryConformance, StoreChoice};
 use flashcheck::replay::linearizability::Outcome;
 use flashcheck::replay::saga::{max_running_sagas, SagaConformance};
 use flashcheck::replay::token_bucket::BucketConformance;
 use flashcheck::replay::{Conformance, ExecutorChoice};
 use flashcheck::specs::SagaDefinition;
-use flashcheck::trace::{decode_path, random_walk, SplitMix64, Trace};
+use flashcheck::trace::{decode_path, Trace};
 use flashcheck_models::Spec;
 
 use std::path::{Path, PathBuf};
@@ -62,18 +62,11 @@ where
     if let Some(dir) = &args.traces {
         out = trace_paths(model, dir, base)?;
     } else if let Some(n) = args.generate {
-        for i in 0..n {
-            let seed = args.seed.wrapping_add(i as u64);
-            let Some((init, actions)) = random_walk(model, args.depth, &mut SplitMix64::new(seed))
-            else {
-                bail!("the model has no initial state");
-            };
-            out.push(PathToReplay {
-                name: format!("walk seed {seed}"),
-                init,
-                actions,
-                command: format!("{base} --generate 1 --seed {seed} --depth {}", args.depth),
-            });
+        out = seeded_walks(model, args.seed, n, args.depth, |seed| {
+            format!("{base} --generate 1 --seed {seed} --depth {}", args.depth)
+        });
+        if out.is_empty() && n > 0 {
+            bail!("the model has no initial state");
         }
     }
     Ok(out)

@@ -6,6 +6,8 @@ use super::inline::{self, Mismatch};
 use super::linearizability::{Failure, Operation, Outcome};
 use super::{Conformance, ExecutorChoice};
 use crate::reference::Mutation;
+use crate::trace::{random_walk, SplitMix64};
+use flashcheck_models::Spec;
 use serde::Serialize;
 use serde_json::Value as Json;
 use stateright::Model;
@@ -24,6 +26,34 @@ pub struct PathToReplay<S, A> {
     pub actions: Vec<A>,
     /// The command that replays only this path.
     pub command: String,
+}
+
+/// `count` seeded random walks of at most `depth` actions (walk `i` uses seed
+/// `first_seed + i`), each named `walk seed S` and replayed alone by `command(S)`. A model
+/// without an initial state has no walks.
+pub fn seeded_walks<M: Spec>(
+    model: &M,
+    first_seed: u64,
+    count: usize,
+    depth: usize,
+    command: impl Fn(u64) -> String,
+) -> Vec<PathToReplay<M::State, M::Action>>
+where
+    M::State: Clone,
+    M::Action: Clone,
+{
+    (0..count as u64)
+        .filter_map(|i| {
+            let seed = first_seed.wrapping_add(i);
+            let (init, actions) = random_walk(model, depth, &mut SplitMix64::new(seed))?;
+            Some(PathToReplay {
+                name: format!("walk seed {seed}"),
+                init,
+                actions,
+                command: command(seed),
+            })
+        })
+        .collect()
 }
 
 /// A path of `C`'s model.
