@@ -11,12 +11,12 @@ use flashcheck::replay::breaker::{
 };
 use flashcheck::replay::concurrent::{self, Plan};
 use flashcheck::replay::driver::{
-    replay_paths, replay_workload, seeded_walks, PathResult, PathToReplay,
+    itf_paths, replay_paths, replay_workload, seeded_walks, PathResult, PathToReplay,
 };
-use flashcheck::replay::linearizability::{Operation, Outcome, SequentialSpec};
+use flashcheck::replay::linearizability::{overlapping, Operation, Outcome, SequentialSpec};
 use flashcheck::replay::{Conformance, ExecutorChoice};
 use flashcheck::trace::generate::{write_all, TraceRequest};
-use flashcheck::trace::{decode_path, SplitMix64, Trace};
+use flashcheck::trace::SplitMix64;
 use flashcheck_models::breaker::{Breaker, BreakerAction, BreakerConfig, BreakerState, Comparison};
 use stateright::Model;
 use std::sync::Arc;
@@ -161,18 +161,8 @@ fn the_traces_library_replays_clean_inline_and_on_the_pool() {
     let written = write_all(&request, dir.path()).unwrap();
     assert!(written.iter().any(|w| w.kind == "witness"), "{written:?}");
     let m = defaults();
-    let paths: Vec<Path> = written
-        .iter()
-        .map(|w| {
-            let (init, actions) = decode_path(&m, &Trace::read(&w.path).unwrap()).unwrap();
-            PathToReplay {
-                name: w.path.display().to_string(),
-                init,
-                actions,
-                command: String::new(),
-            }
-        })
-        .collect();
+    let files: Vec<_> = written.iter().map(|w| w.path.clone()).collect();
+    let paths: Vec<Path> = itf_paths(&m, &files, |_| String::new()).unwrap();
     assert_eq!(paths.len(), written.len());
     for executor in [ExecutorChoice::Inline, ExecutorChoice::Pool] {
         let failures = replay(&m, executor, &paths, None);
@@ -221,9 +211,7 @@ fn a_concurrent_workload_on_the_correct_breaker_is_linearizable() {
         assert!(history.len() >= 20_000, "{}", history.len());
         // How concurrent the run was (it depends on the machine, so it is reported, not
         // asserted): operations whose interval overlaps another client's.
-        let mut spans: Vec<(u64, u64)> = history.iter().map(|o| (o.call, o.returned)).collect();
-        spans.sort_unstable();
-        let overlapping = spans.windows(2).filter(|w| w[1].0 < w[0].1).count();
+        let overlapping = overlapping(history);
         println!(
             "breaker workload: {} operations on {} workers, {overlapping} overlapping",
             history.len(),
@@ -265,9 +253,7 @@ fn two_clients_calling_at_once_are_linearizable() {
     let plan = Plan::Fixed(vec![(1, script(1)), (2, script(2))]);
     let run =
         concurrent::run(Arc::clone(&c), ExecutorChoice::Pool, plan, None, &|_, _| {}).unwrap();
-    let mut spans: Vec<(u64, u64)> = run.history.iter().map(|o| (o.call, o.returned)).collect();
-    spans.sort_unstable();
-    let overlapping = spans.windows(2).filter(|w| w[1].0 < w[0].1).count();
+    let overlapping = overlapping(&run.history);
     println!(
         "breaker, two clients: {} operations, {overlapping} overlapping",
         run.history.len()

@@ -8,13 +8,12 @@ use assert_cmd::Command;
 use flashcheck::catalog::{seed_saga, step_list, Constants, ModelName};
 use flashcheck::reference::Mutation;
 use flashcheck::replay::driver::{
-    replay_paths, replay_workload, seeded_walks, PathResult, PathToReplay,
+    itf_paths, replay_paths, replay_workload, seeded_walks, PathResult, PathToReplay,
 };
 use flashcheck::replay::linearizability::Outcome;
 use flashcheck::replay::saga::SagaConformance;
 use flashcheck::replay::{Conformance, ExecutorChoice};
 use flashcheck::trace::generate::{write_all, TraceRequest};
-use flashcheck::trace::{decode_path, Trace};
 use flashcheck_models::saga::{Saga, SagaAction, SagaState};
 use flashcheck_models::saga_history::Pc;
 use serde_json::json;
@@ -105,19 +104,8 @@ fn itf_traces_written_by_traces_replay_clean() {
     let written = write_all(&request, dir.path()).unwrap();
     assert!(written.len() >= 40);
     let c = conformance(1, 1);
-    let paths: Vec<Path> = written
-        .iter()
-        .map(|w| {
-            let trace = Trace::read(&w.path).unwrap();
-            let (init, actions) = decode_path(c.model(), &trace).unwrap();
-            PathToReplay {
-                name: w.path.display().to_string(),
-                init,
-                actions,
-                command: String::new(),
-            }
-        })
-        .collect();
+    let files: Vec<_> = written.iter().map(|w| w.path.clone()).collect();
+    let paths: Vec<Path> = itf_paths(c.model(), &files, |_| String::new()).unwrap();
     for executor in [ExecutorChoice::Inline, ExecutorChoice::Pool] {
         let failures = replay(&c, executor, &paths, None);
         assert!(failures.is_empty(), "{executor:?}: {:#?}", failures.first());

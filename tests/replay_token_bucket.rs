@@ -8,13 +8,13 @@ use flashcheck::catalog::{Constants, ModelName};
 use flashcheck::reference::Mutation;
 use flashcheck::replay::concurrent::{self, Plan};
 use flashcheck::replay::driver::{
-    replay_paths, replay_workload, seeded_walks, PathResult, PathToReplay,
+    itf_paths, replay_paths, replay_workload, seeded_walks, PathResult, PathToReplay,
 };
-use flashcheck::replay::linearizability::Outcome;
+use flashcheck::replay::linearizability::{overlapping, Outcome};
 use flashcheck::replay::token_bucket::{BucketCall, BucketConformance};
 use flashcheck::replay::{Conformance, ExecutorChoice};
 use flashcheck::trace::generate::{write_all, TraceRequest};
-use flashcheck::trace::{decode_path, SplitMix64, Trace};
+use flashcheck::trace::SplitMix64;
 use flashcheck_models::token_bucket::{BucketAction, BucketConfig, BucketState, TokenBucket};
 use serde_json::json;
 use std::sync::Arc;
@@ -111,18 +111,8 @@ fn the_traces_library_replays_clean_inline_and_on_the_pool() {
     let written = write_all(&request, dir.path()).unwrap();
     assert!(written.iter().any(|w| w.kind == "witness"), "{written:?}");
     let m = models()[0].clone();
-    let paths: Vec<Path> = written
-        .iter()
-        .map(|w| {
-            let (init, actions) = decode_path(&m, &Trace::read(&w.path).unwrap()).unwrap();
-            PathToReplay {
-                name: w.path.display().to_string(),
-                init,
-                actions,
-                command: String::new(),
-            }
-        })
-        .collect();
+    let files: Vec<_> = written.iter().map(|w| w.path.clone()).collect();
+    let paths: Vec<Path> = itf_paths(&m, &files, |_| String::new()).unwrap();
     for executor in [ExecutorChoice::Inline, ExecutorChoice::Pool] {
         let failures = replay(&m, executor, &paths, None);
         assert!(failures.is_empty(), "{executor:?}: {:#?}", failures.first());
@@ -177,9 +167,7 @@ fn a_concurrent_workload_on_the_correct_bucket_is_linearizable() {
         assert!(history.len() >= 20_000, "{}", history.len());
         // How concurrent the run was (it depends on the machine, so it is reported, not
         // asserted): operations whose interval overlaps another client's.
-        let mut spans: Vec<(u64, u64)> = history.iter().map(|o| (o.call, o.returned)).collect();
-        spans.sort_unstable();
-        let overlapping = spans.windows(2).filter(|w| w[1].0 < w[0].1).count();
+        let overlapping = overlapping(history);
         println!(
             "bucket workload: {} operations on {} workers, {overlapping} overlapping",
             history.len(),
@@ -208,9 +196,7 @@ fn two_clients_calling_at_once_are_linearizable() {
     let plan = Plan::Fixed(vec![(1, script(1)), (2, script(2))]);
     let run =
         concurrent::run(Arc::clone(&c), ExecutorChoice::Pool, plan, None, &|_, _| {}).unwrap();
-    let mut spans: Vec<(u64, u64)> = run.history.iter().map(|o| (o.call, o.returned)).collect();
-    spans.sort_unstable();
-    let overlapping = spans.windows(2).filter(|w| w[1].0 < w[0].1).count();
+    let overlapping = overlapping(&run.history);
     println!(
         "bucket, two clients: {} operations, {overlapping} overlapping",
         run.history.len()

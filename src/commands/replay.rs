@@ -6,14 +6,15 @@ use anyhow::{bail, Context, Result};
 use flashcheck::catalog::{build_port, load_saga_or_seed, Port};
 use flashcheck::cli::ReplayArgs;
 use flashcheck::replay::breaker::BreakerConformance;
-use flashcheck::replay::driver::{self, seeded_walks, PathToReplay, ReplayReport, WorkloadReport};
+use flashcheck::replay::driver::{
+    self, itf_paths, seeded_walks, PathToReplay, ReplayReport, WorkloadReport,
+};
 use flashcheck::replay::inventory::{InventoryConformance, StoreChoice};
 use flashcheck::replay::linearizability::Outcome;
 use flashcheck::replay::saga::{max_running_sagas, SagaConformance};
 use flashcheck::replay::token_bucket::BucketConformance;
 use flashcheck::replay::{Conformance, ExecutorChoice};
 use flashcheck::specs::SagaDefinition;
-use flashcheck::trace::{decode_path, Trace};
 use flashcheck_models::Spec;
 
 use std::path::{Path, PathBuf};
@@ -82,19 +83,9 @@ where
     M::State: Clone,
     M::Action: Clone,
 {
-    let mut out = Vec::new();
-    for file in trace_files(dir)? {
-        let trace = Trace::read(&file).with_context(|| file.display().to_string())?;
-        let (init, actions) =
-            decode_path(model, &trace).with_context(|| file.display().to_string())?;
-        out.push(PathToReplay {
-            name: file.display().to_string(),
-            init,
-            actions,
-            command: format!("{base} --traces {}", file.display()),
-        });
-    }
-    Ok(out)
+    Ok(itf_paths(model, &trace_files(dir)?, |file| {
+        format!("{base} --traces {}", file.display())
+    })?)
 }
 
 /// Runs `flashcheck replay`.

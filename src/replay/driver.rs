@@ -6,12 +6,13 @@ use super::inline::{self, Mismatch};
 use super::linearizability::{Failure, Operation, Outcome};
 use super::{Conformance, ExecutorChoice};
 use crate::reference::Mutation;
-use crate::trace::{random_walk, SplitMix64};
+use crate::trace::{decode_path, random_walk, SplitMix64, Trace, TraceError};
 use flashcheck_models::Spec;
 use serde::Serialize;
 use serde_json::Value as Json;
 use stateright::Model;
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -51,6 +52,50 @@ where
                 init,
                 actions,
                 command: command(seed),
+            })
+        })
+        .collect()
+}
+
+/// A path of the model `M`.
+pub type SpecPath<M> = PathToReplay<<M as Model>::State, <M as Model>::Action>;
+
+/// An ITF trace file that could not be read or is not a path of the model.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {source}", file = .file.display())]
+pub struct TraceFileError {
+    /// The file.
+    pub file: PathBuf,
+    /// What was wrong with it.
+    #[source]
+    pub source: Box<TraceError>,
+}
+
+/// The model paths of the ITF trace `files`, each named by its file and replayed alone by
+/// `command(file)`; the first file that cannot be read or decoded is the error.
+pub fn itf_paths<M: Spec>(
+    model: &M,
+    files: &[PathBuf],
+    command: impl Fn(&Path) -> String,
+) -> Result<Vec<SpecPath<M>>, TraceFileError>
+where
+    M::State: Clone,
+    M::Action: Clone,
+{
+    files
+        .iter()
+        .map(|file| {
+            let error = |source| TraceFileError {
+                file: file.clone(),
+                source: Box::new(source),
+            };
+            let trace = Trace::read(file).map_err(error)?;
+            let (init, actions) = decode_path(model, &trace).map_err(error)?;
+            Ok(PathToReplay {
+                name: file.display().to_string(),
+                init,
+                actions,
+                command: command(file),
             })
         })
         .collect()

@@ -58,6 +58,14 @@ pub struct Operation<Op, Ret> {
     pub returned: u64,
 }
 
+/// How concurrent a history is: the operations (in call order) invoked before the previous
+/// one returned. Machine-dependent, so tests report it rather than assert it.
+pub fn overlapping<Op, Ret>(history: &[Operation<Op, Ret>]) -> usize {
+    let mut spans: Vec<(u64, u64)> = history.iter().map(|o| (o.call, o.returned)).collect();
+    spans.sort_unstable();
+    spans.windows(2).filter(|w| w[1].0 < w[0].1).count()
+}
+
 /// A history that is not linearizable: the smallest window the search could not get past.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failure {
