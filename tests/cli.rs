@@ -133,3 +133,18 @@ fn cross_agrees_with_tla_checker_on_every_machine() {
     assert_eq!(code, 0, "{stdout}");
     assert!(stdout.contains("cross: AGREE — 481 distinct states"));
 }
+
+#[test]
+fn a_malformed_trace_exits_2_naming_the_file_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.itf.json");
+    std::fs::write(&file, r#"{"vars":[]}"#).unwrap();
+    let (code, _, stderr) = output_of(&["replay", "breaker", "--traces", file.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("bad.itf.json: not a replayable trace: "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("missing").count(), 1, "{stderr}");
+}

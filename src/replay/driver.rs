@@ -62,7 +62,7 @@ pub type SpecPath<M> = PathToReplay<<M as Model>::State, <M as Model>::Action>;
 
 /// An ITF trace file that could not be read or is not a path of the model.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}: {source}", file = .file.display())]
+#[error("{file}: not a replayable trace", file = .file.display())]
 pub struct TraceFileError {
     /// The file.
     pub file: PathBuf,
