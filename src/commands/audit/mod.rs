@@ -132,7 +132,7 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
     let models_ok = outcomes.iter().all(|o| o.met);
     let replay_ok = replays
         .iter()
-        .all(|(r, _)| r.report.as_ref().is_none_or(|r| r.failures.is_empty()));
+        .all(|(r, _)| r.report.as_ref().is_some_and(|r| r.failures.is_empty()));
     let ok = models_ok && replay_ok;
 
     let found = Findings {
