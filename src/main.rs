@@ -2,11 +2,16 @@
 //! properties hold), 1 (a property is violated), 2 (bad input or missing tool) or 3 (a limit
 //! stopped the check). Errors print as one line.
 
+mod alloc;
 mod commands;
 
 use clap::Parser;
 use flashcheck::cli::{Cli, Command};
 use std::process::ExitCode;
+
+/// Huge pages for large allocations (stateright's fingerprint set); see `alloc`.
+#[global_allocator]
+static GLOBAL: alloc::HugePageAlloc = alloc::HugePageAlloc;
 
 fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
