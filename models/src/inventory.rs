@@ -177,7 +177,7 @@ const SEEN_BITS: u32 = 8;
 
 /// A state: 3 bits of phase and 8 bits of `seen` per user, packed, so a state is 32 bytes
 /// with no heap allocation.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InventoryState {
     phases: u64,
     seen: u128,
@@ -188,11 +188,11 @@ pub struct InventoryState {
 impl InventoryState {
     /// User `u`'s phase (0-based index).
     pub fn phase(&self, u: usize) -> Phase {
-        Phase::ALL[usize::from(packed::get(u128::from(self.phases), PHASE_BITS, u))]
+        Phase::ALL[usize::from(packed::get64(self.phases, PHASE_BITS, u))]
     }
 
     fn with_phase(&self, u: usize, phase: Phase) -> Self {
-        let phases = packed::set(u128::from(self.phases), PHASE_BITS, u, phase as u8) as u64;
+        let phases = packed::set64(self.phases, PHASE_BITS, u, phase as u8);
         InventoryState {
             phases,
             ..self.clone()
@@ -221,6 +221,22 @@ impl InventoryState {
 
     fn count(&self, model: &Inventory, phase: Phase) -> u16 {
         packed::count_equal(self.phases, PHASE_BITS, model.phase_low_bits, phase as u8) as u16
+    }
+}
+
+/// At most two integers instead of four fields: every generated state is hashed (by
+/// stateright's fingerprint and flashcheck's cache of recent states) with ahash, one
+/// multiply per integer written. phases: 3 bits × ≤ 16 users = 48 bits, available ≤ 255:
+/// 8 bits, one flag bit; then `seen`, only when non-zero (always zero under `Atomic`).
+/// Equal states write equal integers, as `Hash` requires.
+impl std::hash::Hash for InventoryState {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(
+            self.phases | u64::from(self.available) << 48 | u64::from(self.false_soldout) << 56,
+        );
+        if self.seen != 0 {
+            state.write_u128(self.seen);
+        }
     }
 }
 

@@ -15,6 +15,20 @@ pub(crate) fn set(word: u128, width: u32, index: usize, value: u8) -> u128 {
     (word & !mask) | ((u128::from(value) << shift) & mask)
 }
 
+/// [`get`] for a `u64` word (no 128-bit shifts).
+#[inline]
+pub(crate) fn get64(word: u64, width: u32, index: usize) -> u8 {
+    ((word >> (width * index as u32)) & ((1u64 << width) - 1)) as u8
+}
+
+/// [`set`] for a `u64` word (no 128-bit shifts).
+#[inline]
+pub(crate) fn set64(word: u64, width: u32, index: usize, value: u8) -> u64 {
+    let shift = width * index as u32;
+    let mask = ((1u64 << width) - 1) << shift;
+    (word & !mask) | ((u64::from(value) << shift) & mask)
+}
+
 /// How many of the first `n` `width`-bit fields of `word` equal `value`, without a loop over
 /// the fields: XOR makes matching fields zero, OR-folding each field's bits into its lowest
 /// bit marks the non-zero ones, and a popcount counts them.
@@ -54,6 +68,18 @@ mod tests {
                     "value {value}, n {n}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn u64_fields_match_u128_fields() {
+        let mut w = 0u64;
+        for i in 0..21 {
+            w = set64(w, 3, i, (i % 8) as u8);
+            assert_eq!(w as u128, set(w as u128, 3, i, (i % 8) as u8));
+        }
+        for i in 0..21 {
+            assert_eq!(get64(w, 3, i), get(w as u128, 3, i));
         }
     }
 
