@@ -5,6 +5,7 @@
 pub mod exhaustive;
 pub mod explore;
 pub mod liveness;
+mod recent;
 mod trace;
 
 use crate::report::{CheckReport, Engine, PropertyKind, PropertyReport, Verdict};
