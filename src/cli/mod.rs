@@ -183,9 +183,17 @@ pub struct BenchArgs {
     /// Also run TLC side by side (needs tla2tools.jar).
     #[arg(long)]
     pub tlc: bool,
-    /// Include the ~10^7-state configuration.
+    /// Include the ~10^7-state configurations (10/6 side by side with TLC; 11/6 in the
+    /// growth table).
     #[arg(long)]
     pub large: bool,
+    /// Also run TLC at 11 users / 6 stock (32 M states; TLC takes several minutes).
+    #[arg(long)]
+    pub huge: bool,
+    /// How many times each flashcheck measurement runs; the tables show the median, and the
+    /// side-by-side table also the fastest and slowest (the machines are shared and noisy).
+    #[arg(long, default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: u32,
     #[command(flatten)]
     pub engine: EngineArgs,
 }

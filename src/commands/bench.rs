@@ -53,6 +53,20 @@ fn run_child(args: &[String]) -> Result<Measured> {
     })
 }
 
+/// `runs` runs of the same child (none for 0), sorted by wall time (fastest first).
+fn run_repeated(args: &[String], runs: u32) -> Result<Vec<Measured>> {
+    let mut all = (0..runs)
+        .map(|_| run_child(args))
+        .collect::<Result<Vec<_>>>()?;
+    all.sort_by(|a, b| a.wall_s.total_cmp(&b.wall_s));
+    Ok(all)
+}
+
+/// The median of runs sorted by [`run_repeated`] (the lower middle one for an even count).
+fn median(sorted: &[Measured]) -> &Measured {
+    &sorted[(sorted.len() - 1) / 2]
+}
+
 fn check_args(users: u64, stock: u64, safety_only: bool) -> Vec<String> {
     let mut args: Vec<String> = [
         "check",
@@ -107,13 +121,15 @@ pub fn run(args: &BenchArgs) -> Result<i32> {
     let _ = writeln!(
         out,
         "Produced by `{}` on {} cores (load average at start: {}). \
-         Deduction = atomic; 1 stateright thread; wall time of the whole child process.\n",
+         Deduction = atomic; 1 stateright thread; wall time of the whole child process; \
+         each flashcheck figure is the median of {} runs.\n",
         std::env::args().collect::<Vec<_>>().join(" "),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         load.split_whitespace()
             .take(3)
             .collect::<Vec<_>>()
-            .join(" ")
+            .join(" "),
+        args.repeat
     );
     let _ = writeln!(out, "## Growth with users and stock\n");
     let _ = writeln!(
@@ -122,14 +138,16 @@ pub fn run(args: &BenchArgs) -> Result<i32> {
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
     for &(users, stock) in &sizes {
-        let safety = run_child(&check_args(users, stock, true))?;
+        let safety_runs = run_repeated(&check_args(users, stock, true), args.repeat)?;
+        let safety = median(&safety_runs);
         let n = safety.report.distinct_states;
-        let full = if n <= 6_000_000 {
-            Some(run_child(&check_args(users, stock, false))?)
+        let full_runs = if n <= 6_000_000 {
+            Some(run_repeated(&check_args(users, stock, false), args.repeat)?)
         } else {
             None
         };
-        let (full_s, full_mb, extra) = match &full {
+        let full = full_runs.as_deref().map(median);
+        let (full_s, full_mb, extra) = match full {
             Some(f) => (
                 format!("{:.2}", f.wall_s),
                 format!("{:.0}", mb(f.peak_rss)),
@@ -167,27 +185,43 @@ pub fn run(args: &BenchArgs) -> Result<i32> {
         );
         let _ = writeln!(
             out,
-            "| users/stock | distinct (TLC) | distinct (flashcheck) | TLC s | flashcheck s | speed-up | TLC distinct/s | flashcheck distinct/s |"
+            "| users/stock | distinct (TLC) | distinct (flashcheck) | TLC s | flashcheck s (median) | fastest–slowest s | speed-up (median) | TLC distinct/s | flashcheck distinct/s (median) | flashcheck peak MB | bytes/state |"
         );
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|");
         let mut pairs = vec![(8, 5), (9, 5)];
         if args.large {
             pairs.push((10, 6));
         }
+        if args.huge {
+            pairs.push((11, 6));
+        }
         for (users, stock) in pairs {
-            let ours = run_child(&check_args(users, stock, true))?;
+            // Half of flashcheck's runs before TLC's and half after, so that a change in the
+            // machine's load during the long TLC run shows in the spread.
+            let before = args.repeat.div_ceil(2);
+            let mut runs = run_repeated(&check_args(users, stock, true), before)?;
             let started = Instant::now();
             let tlc = tlc_safety(users, stock, &jar)?;
             let tlc_s = started.elapsed().as_secs_f64();
+            runs.extend(run_repeated(
+                &check_args(users, stock, true),
+                args.repeat - before,
+            )?);
+            runs.sort_by(|a, b| a.wall_s.total_cmp(&b.wall_s));
+            let ours = median(&runs);
+            let n = ours.report.distinct_states;
             let _ = writeln!(
                 out,
-                "| {users}/{stock} | {} | {} | {tlc_s:.2} | {:.3} | {:.1}× | {:.0} | {:.0} |",
+                "| {users}/{stock} | {} | {n} | {tlc_s:.2} | {:.3} | {:.3}–{:.3} | {:.1}× | {:.0} | {:.0} | {:.0} | {:.1} |",
                 tlc.distinct_states,
-                ours.report.distinct_states,
                 ours.wall_s,
+                runs[0].wall_s,
+                runs[runs.len() - 1].wall_s,
                 tlc_s / ours.wall_s,
                 tlc.distinct_states as f64 / tlc_s,
-                ours.report.distinct_states as f64 / ours.wall_s,
+                n as f64 / ours.wall_s,
+                mb(ours.peak_rss),
+                ours.peak_rss as f64 / n as f64,
             );
             eprintln!("bench: TLC {users}/{stock}: {tlc_s:.1} s");
         }
