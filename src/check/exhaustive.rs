@@ -18,6 +18,7 @@ use stateright::{Checker, Expectation, HasDiscoveries, Model, Property};
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::Sender;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -55,6 +56,9 @@ struct Exhaustive<M: Model> {
     /// 6 stock, 5 alternating runs on a quiet machine, min/median wall: 3.35/3.40 s locked,
     /// 3.03/3.17 s plain).
     single_thread: bool,
+    /// Told the name of each property when it is first discovered; taken (closing the
+    /// channel) when the search ends.
+    on_discovery: Mutex<Option<Sender<&'static str>>>,
 }
 
 /// Adds one to `counter` and returns the new value; see `Exhaustive::single_thread`.
@@ -98,6 +102,10 @@ where
             if found && !self.discovered[i].swap(true, Ordering::Relaxed) {
                 if let Ok(mut states) = self.first_states.lock() {
                     states[i] = Some(state.clone());
+                }
+                if let Ok(Some(tx)) = self.on_discovery.lock().as_deref() {
+                    // The receiver may have gone (it only speeds the report up).
+                    let _ = tx.send(property.name);
                 }
             }
         }
@@ -206,8 +214,15 @@ fn show_progress<M: Model>(checker: &impl Checker<M>, started: Instant) {
 
 /// Explores every state of `model` reachable within `limits` with stateright's DFS and
 /// evaluates its `always` and `sometimes` properties (its `eventually` properties are
-/// ignored: liveness is judged by [`super::liveness`]).
-pub fn run<M>(model: M, limits: Limits, threads: usize, progress: bool) -> SafetyRun<M>
+/// ignored: liveness is judged by [`super::liveness`]). `on_discovery`, if given, is sent the
+/// name of each property as soon as it is discovered, and dropped when the search ends.
+pub fn run<M>(
+    model: M,
+    limits: Limits,
+    threads: usize,
+    progress: bool,
+    on_discovery: Option<Sender<&'static str>>,
+) -> SafetyRun<M>
 where
     M: Model + Send + Sync + 'static,
     M::State: Clone + std::fmt::Debug + PartialEq + std::hash::Hash + Send + Sync,
@@ -232,6 +247,7 @@ where
             .then(|| Recent::new(MAX_LOG2_ENTRIES)),
         skipped: AtomicU64::new(0),
         single_thread: threads <= 1,
+        on_discovery: Mutex::new(on_discovery),
     };
     let mut builder = wrapped
         .checker()
@@ -247,6 +263,9 @@ where
     let checker = checker.join();
     let timed_out = limits.timeout.is_some_and(|t| started.elapsed() >= t);
     let model = checker.model();
+    if let Ok(mut tx) = model.on_discovery.lock() {
+        tx.take();
+    }
     let limit_hit = model.limit_hit.load(Ordering::Relaxed) || timed_out;
     let first_states = model
         .first_states

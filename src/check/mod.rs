@@ -13,9 +13,11 @@ use exhaustive::Limits;
 use explore::{ExploreOptions, StateGraph};
 use flashcheck_models::{Liveness, Spec};
 use liveness::LivenessVerdict;
-use stateright::Expectation;
+use stateright::{Expectation, Property};
 
+use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::mpsc;
 use std::time::Instant;
 
 /// How to run a check.
@@ -47,6 +49,43 @@ impl Default for CheckOptions {
     }
 }
 
+/// A joined thread's result, its panic passed on.
+fn joined<T>(result: std::thread::Result<T>) -> T {
+    result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// The shortest path (breadth first) to a state that violates `property` (an `always`) or
+/// satisfies it (a `sometimes`), as report steps; `Err(states searched)` when the budget or
+/// the deadline stopped the search first.
+fn shortest_path<M>(
+    model: &M,
+    property: &Property<M>,
+    budget: u64,
+    deadline: Option<Instant>,
+) -> Result<Vec<crate::report::Step>, usize>
+where
+    M: Spec,
+    M::State: Clone + Eq + Hash,
+    M::Action: Clone,
+{
+    let condition = property.condition;
+    let wanted = property.expectation == Expectation::Sometimes;
+    let goal = |s: &M::State| condition(model, s) == wanted;
+    let (graph, hit) = StateGraph::explore(
+        model,
+        ExploreOptions {
+            keep_edges: false,
+            max_states: budget,
+            deadline,
+        },
+        Some(&goal),
+    );
+    match hit {
+        Some(id) => Ok(trace::steps(model, &graph, &graph.path_to(id))),
+        None => Err(graph.states.len()),
+    }
+}
+
 /// Checks `model` and reports every property. `name` is the model's name and `command` the
 /// command line that reproduces the check.
 pub fn check<M>(model: M, name: &str, command: String, options: &CheckOptions) -> CheckReport
@@ -57,12 +96,59 @@ where
 {
     let started = Instant::now();
     let deadline = options.limits.timeout.map(|t| started + t);
-    let safety = exhaustive::run(
-        model.clone(),
-        options.limits,
-        options.threads,
-        options.progress,
-    );
+    // (property, true when its goal is `[]goal`)
+    let temporal: Vec<(Liveness<M>, bool)> = model
+        .liveness()
+        .into_iter()
+        .map(|l| (l, false))
+        .chain(model.persistence().into_iter().map(|l| (l, true)))
+        .collect();
+
+    // stateright's DFS runs on `options.threads` threads. Meanwhile one thread searches the
+    // shortest path to each property the DFS discovers, as soon as it is discovered, and
+    // another builds the state graph for liveness: wall time is the longest of the three,
+    // not their sum.
+    let (found_tx, found_rx) = mpsc::channel::<&'static str>();
+    let (safety, mut shortest, graph) = std::thread::scope(|scope| {
+        let searcher = scope.spawn(|| {
+            found_rx
+                .into_iter()
+                .filter_map(|name| {
+                    let property = model.properties().into_iter().find(|p| p.name == name)?;
+                    Some((
+                        name,
+                        shortest_path(&model, &property, options.shortest_budget, deadline),
+                    ))
+                })
+                .collect::<HashMap<_, _>>()
+        });
+        let grapher = (options.liveness && !temporal.is_empty()).then(|| {
+            scope.spawn(|| {
+                StateGraph::explore(
+                    &model,
+                    ExploreOptions {
+                        keep_edges: true,
+                        max_states: options.limits.max_states.unwrap_or(u64::MAX),
+                        deadline,
+                    },
+                    None,
+                )
+                .0
+            })
+        });
+        let safety = exhaustive::run(
+            model.clone(),
+            options.limits,
+            options.threads,
+            options.progress,
+            Some(found_tx),
+        );
+        (
+            safety,
+            joined(searcher.join()),
+            grapher.map(|g| joined(g.join())),
+        )
+    });
     let mut complete = safety.complete;
     let mut depth = safety.dfs_depth;
     let mut properties = Vec::new();
@@ -87,29 +173,16 @@ where
         let mut note = (verdict == Verdict::Unknown)
             .then(|| "a limit stopped the search before this was decided".to_string());
         let counterexample = discovered.map(|found| {
-            let condition = property.condition;
-            let wanted = kind == PropertyKind::Sometimes;
-            let goal = |s: &M::State| condition(&model, s) == wanted;
-            let (graph, hit) = StateGraph::explore(
-                &model,
-                ExploreOptions {
-                    keep_edges: false,
-                    max_states: options.shortest_budget,
-                    deadline,
-                },
-                Some(&goal),
-            );
-            match hit {
-                Some(id) => trace::steps(&model, &graph, &graph.path_to(id)),
-                None => {
-                    note = Some(format!(
-                        "no path: the breadth-first search for the shortest one stopped at {} \
-                         states; the state the depth-first search found is shown",
-                        graph.states.len()
-                    ));
-                    trace::lone_state(&model, found)
-                }
-            }
+            let path = shortest.remove(property.name).unwrap_or_else(|| {
+                shortest_path(&model, &property, options.shortest_budget, deadline)
+            });
+            path.unwrap_or_else(|searched| {
+                note = Some(format!(
+                    "no path: the breadth-first search for the shortest one stopped at \
+                     {searched} states; the state the depth-first search found is shown"
+                ));
+                trace::lone_state(&model, found)
+            })
         });
         properties.push(PropertyReport {
             name: property.name.to_string(),
@@ -122,26 +195,7 @@ where
         });
     }
 
-    // (property, true when its goal is `[]goal`)
-    let temporal: Vec<(Liveness<M>, bool)> = model
-        .liveness()
-        .into_iter()
-        .map(|l| (l, false))
-        .chain(model.persistence().into_iter().map(|l| (l, true)))
-        .collect();
     if !temporal.is_empty() {
-        let graph = options.liveness.then(|| {
-            StateGraph::explore(
-                &model,
-                ExploreOptions {
-                    keep_edges: true,
-                    max_states: options.limits.max_states.unwrap_or(u64::MAX),
-                    deadline,
-                },
-                None,
-            )
-            .0
-        });
         if let Some(graph) = &graph {
             complete &= graph.complete;
             if graph.complete {
