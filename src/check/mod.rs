@@ -24,7 +24,8 @@ use std::time::Instant;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct CheckOptions {
-    /// stateright worker threads (1 is fastest on 2 cores: measured).
+    /// stateright worker threads (`flashcheck check` defaults to one per core; the library
+    /// to 1, so that the audit's many small checks do not compete with each other).
     pub threads: usize,
     /// Distinct-state and time limits for every pass.
     pub limits: Limits,

@@ -67,7 +67,7 @@ fn median(sorted: &[Measured]) -> &Measured {
     &sorted[(sorted.len() - 1) / 2]
 }
 
-fn check_args(users: u64, stock: u64, safety_only: bool) -> Vec<String> {
+fn check_args(users: u64, stock: u64, safety_only: bool, threads: usize) -> Vec<String> {
     let mut args: Vec<String> = [
         "check",
         "inventory",
@@ -76,6 +76,8 @@ fn check_args(users: u64, stock: u64, safety_only: bool) -> Vec<String> {
         "-c",
         &format!("Stock={stock}"),
         "--json",
+        "--threads",
+        &threads.to_string(),
     ]
     .iter()
     .map(|s| s.to_string())
@@ -121,7 +123,7 @@ pub fn run(args: &BenchArgs) -> Result<i32> {
     let _ = writeln!(
         out,
         "Produced by `{}` on {} cores (load average at start: {}). \
-         Deduction = atomic; 1 stateright thread; wall time of the whole child process; \
+         Deduction = atomic; wall time of the whole child process; \
          each flashcheck figure is the median of {} runs.\n",
         std::env::args().collect::<Vec<_>>().join(" "),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
@@ -131,18 +133,24 @@ pub fn run(args: &BenchArgs) -> Result<i32> {
             .join(" "),
         args.repeat
     );
-    let _ = writeln!(out, "## Growth with users and stock\n");
+    let _ = writeln!(
+        out,
+        "## Growth with users and stock (one stateright thread)\n"
+    );
     let _ = writeln!(
         out,
         "| users/stock | distinct states | depth | safety-only s | distinct/s | peak MB | bytes/state | with liveness s | liveness peak MB | liveness extra bytes/state |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
     for &(users, stock) in &sizes {
-        let safety_runs = run_repeated(&check_args(users, stock, true), args.repeat)?;
+        let safety_runs = run_repeated(&check_args(users, stock, true, 1), args.repeat)?;
         let safety = median(&safety_runs);
         let n = safety.report.distinct_states;
         let full_runs = if n <= 6_000_000 {
-            Some(run_repeated(&check_args(users, stock, false), args.repeat)?)
+            Some(run_repeated(
+                &check_args(users, stock, false, 1),
+                args.repeat,
+            )?)
         } else {
             None
         };
@@ -181,13 +189,14 @@ pub fn run(args: &BenchArgs) -> Result<i32> {
         let _ = writeln!(
             out,
             "Same spec (`tla/Inventory.tla`), same invariants and deadlock check, one TLC run \
-             (JVM start included) against one `flashcheck check --safety-only` process.\n"
+             (JVM start included) against `flashcheck check --safety-only` processes with one \
+             stateright thread and with one per core, half of them before TLC and half after.\n"
         );
         let _ = writeln!(
             out,
-            "| users/stock | distinct (TLC) | distinct (flashcheck) | TLC s | flashcheck s (median) | fastest–slowest s | speed-up (median) | TLC distinct/s | flashcheck distinct/s (median) | flashcheck peak MB | bytes/state |"
+            "| users/stock | stateright threads | distinct (TLC) | distinct (flashcheck) | TLC s | flashcheck s (median) | fastest–slowest s | speed-up (median) | TLC distinct/s | flashcheck distinct/s (median) | flashcheck peak MB | bytes/state |"
         );
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|");
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|");
         let mut pairs = vec![(8, 5), (9, 5)];
         if args.large {
             pairs.push((10, 6));
@@ -195,35 +204,41 @@ pub fn run(args: &BenchArgs) -> Result<i32> {
         if args.huge {
             pairs.push((11, 6));
         }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut thread_counts = vec![1, cores];
+        thread_counts.dedup();
         for (users, stock) in pairs {
-            // Half of flashcheck's runs before TLC's and half after, so that a change in the
-            // machine's load during the long TLC run shows in the spread.
             let before = args.repeat.div_ceil(2);
-            let mut runs = run_repeated(&check_args(users, stock, true), before)?;
+            let mut runs: Vec<Vec<Measured>> = thread_counts
+                .iter()
+                .map(|&t| run_repeated(&check_args(users, stock, true, t), before))
+                .collect::<Result<_>>()?;
             let started = Instant::now();
             let tlc = tlc_safety(users, stock, &jar)?;
             let tlc_s = started.elapsed().as_secs_f64();
-            runs.extend(run_repeated(
-                &check_args(users, stock, true),
-                args.repeat - before,
-            )?);
-            runs.sort_by(|a, b| a.wall_s.total_cmp(&b.wall_s));
-            let ours = median(&runs);
-            let n = ours.report.distinct_states;
-            let _ = writeln!(
-                out,
-                "| {users}/{stock} | {} | {n} | {tlc_s:.2} | {:.3} | {:.3}–{:.3} | {:.1}× | {:.0} | {:.0} | {:.0} | {:.1} |",
-                tlc.distinct_states,
-                ours.wall_s,
-                runs[0].wall_s,
-                runs[runs.len() - 1].wall_s,
-                tlc_s / ours.wall_s,
-                tlc.distinct_states as f64 / tlc_s,
-                n as f64 / ours.wall_s,
-                mb(ours.peak_rss),
-                ours.peak_rss as f64 / n as f64,
-            );
             eprintln!("bench: TLC {users}/{stock}: {tlc_s:.1} s");
+            for (&threads, runs) in thread_counts.iter().zip(&mut runs) {
+                runs.extend(run_repeated(
+                    &check_args(users, stock, true, threads),
+                    args.repeat - before,
+                )?);
+                runs.sort_by(|a, b| a.wall_s.total_cmp(&b.wall_s));
+                let ours = median(runs);
+                let n = ours.report.distinct_states;
+                let _ = writeln!(
+                    out,
+                    "| {users}/{stock} | {threads} | {} | {n} | {tlc_s:.2} | {:.3} | {:.3}–{:.3} | {:.1}× | {:.0} | {:.0} | {:.0} | {:.1} |",
+                    tlc.distinct_states,
+                    ours.wall_s,
+                    runs[0].wall_s,
+                    runs[runs.len() - 1].wall_s,
+                    tlc_s / ours.wall_s,
+                    tlc.distinct_states as f64 / tlc_s,
+                    n as f64 / ours.wall_s,
+                    mb(ours.peak_rss),
+                    ours.peak_rss as f64 / n as f64,
+                );
+            }
         }
     }
     if let Some(dir) = args.out.parent() {

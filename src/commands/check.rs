@@ -24,7 +24,10 @@ pub fn run(args: &CheckArgs) -> Result<i32> {
         args.model.saga.as_deref(),
     )?;
     let mut options = CheckOptions::default();
-    options.threads = args.threads;
+    options.threads = match args.threads {
+        Some(n) => n as usize,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
     options.limits.max_states = args.max_states;
     options.limits.timeout = timeout(args.timeout)?;
     options.progress = !args.output.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
