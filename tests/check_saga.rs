@@ -530,3 +530,27 @@ fn the_embedded_seed_saga_is_the_file_in_specs() {
     assert_eq!(flashcheck::catalog::seed_saga(), from_file);
     assert_eq!(from_file.steps.len(), 4);
 }
+
+#[test]
+fn traces_are_written_for_the_saga_given_with_saga() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let run = |saga: Option<&str>| {
+        let mut args = vec!["traces", "saga", "--count", "1", "--out", out];
+        if let Some(saga) = saga {
+            args.extend(["--saga", saga]);
+        }
+        let status = assert_cmd::Command::cargo_bin("flashcheck")
+            .unwrap()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "{status:?}");
+        let walk = std::fs::read_to_string(dir.path().join("saga-walk-0000.itf.json")).unwrap();
+        let walk: serde_json::Value = serde_json::from_str(&walk).unwrap();
+        walk["states"][0]["effect"]["#map"].as_array().unwrap().len()
+    };
+    assert_eq!(run(None), 4, "the seed saga has four steps");
+    assert_eq!(run(Some("tests/fixtures/sagas/flash_sale_8.saga.yaml")), 8);
+}

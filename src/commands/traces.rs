@@ -2,7 +2,7 @@
 //! random walks as ITF files.
 
 use anyhow::Result;
-use flashcheck::catalog::Constants;
+use flashcheck::catalog::build_port;
 use flashcheck::cli::TracesArgs;
 use flashcheck::report::{PropertyKind, Verdict};
 use flashcheck::trace::generate::{self, TraceRequest};
@@ -13,7 +13,11 @@ use std::path::Path;
 
 /// Runs `flashcheck traces`.
 pub fn run(args: &TracesArgs) -> Result<i32> {
-    let constants = Constants::parse(args.model.model, &args.model.constants)?;
+    let (constants, port) = build_port(
+        args.model.model,
+        &args.model.constants,
+        args.model.saga.as_deref(),
+    )?;
     let request = TraceRequest {
         model: args.model.model,
         constants,
@@ -21,7 +25,7 @@ pub fn run(args: &TracesArgs) -> Result<i32> {
         depth: args.depth,
         seed: args.seed,
     };
-    let written = generate::write_all(&request, &args.out)?;
+    let written = generate::write_all_for(&port, &request, &args.out)?;
     let count = |kind: &str| written.iter().filter(|w| w.kind == kind).count();
     println!(
         "traces: {} written to {} ({} counterexample(s), {} witness(es), {} walk(s))",
