@@ -241,9 +241,9 @@ pub struct ReplayArgs {
     /// (each running saga holds its log file open: N is bounded by the open-file limit);
     /// breaker: each client acquires, records outcomes and ticks the clock; token-bucket:
     /// each client acquires and ticks.
-    #[arg(long, value_name = "USERS")]
+    #[arg(long, value_name = "CLIENTS")]
     pub workload: Option<u64>,
-    /// Units for `--workload` (default: half the users).
+    /// Inventory: units of stock for `--workload` (default: half the clients).
     #[arg(long, value_name = "UNITS", requires = "workload")]
     pub stock: Option<u32>,
     /// Most actions per generated walk.

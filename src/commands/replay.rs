@@ -234,7 +234,7 @@ where
             users,
             args.seed,
             None,
-            &progress("users", args.json),
+            &progress("clients", args.json),
         )?;
         print_workload(&report, args.json)?;
         return Ok(i32::from(!report.outcome.is_ok()));
@@ -264,7 +264,7 @@ fn print_workload(r: &WorkloadReport, json: bool) -> Result<()> {
         }
     };
     println!(
-        "workload: {} users, {} operations on {} workers in {:.3}s; checked in {:.3}s: {verdict}",
+        "workload: {} clients, {} operations on {} workers in {:.3}s; checked in {:.3}s: {verdict}",
         r.clients, r.operations, r.workers, r.run_s, r.check_s
     );
     for op in &r.window {
