@@ -368,6 +368,53 @@ fn footnote(out: &mut String, x: f64, y: f64, omitted: usize, what: &str) {
 }
 
 /// A marker shape centred on (x, y), in the series' colour.
+/// A vertical grid line from `top` to `bottom` at each x tick (inside the caller's grid group).
+fn vertical_grid(
+    out: &mut String,
+    ticks: &[(f64, String)],
+    px: impl Fn(f64) -> f64,
+    top: f64,
+    bottom: f64,
+) {
+    for (v, _) in ticks {
+        let _ = writeln!(
+            out,
+            "<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\"/>",
+            c(top),
+            c(bottom),
+            x = c(px(*v))
+        );
+    }
+}
+
+/// The x tick labels under the plot and the x-axis title centred at `centre` (inside the
+/// caller's `text-anchor="middle"` group).
+fn x_axis_labels(
+    out: &mut String,
+    ticks: &[(f64, String)],
+    px: impl Fn(f64) -> f64,
+    bottom: f64,
+    centre: f64,
+    title: &str,
+) {
+    for (v, label) in ticks {
+        let _ = writeln!(
+            out,
+            "<text x=\"{}\" y=\"{}\">{}</text>",
+            c(px(*v)),
+            c(bottom + 16.0),
+            escape(label)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<text x=\"{}\" y=\"{}\">{}</text>",
+        c(centre),
+        c(bottom + 36.0),
+        escape(title)
+    );
+}
+
 fn marker(out: &mut String, shape: usize, x: f64, y: f64, color: &str, tooltip: &str) {
     let r = 4.0;
     let body = match shape % 5 {
@@ -513,15 +560,7 @@ impl LineChart {
                 y = c(py(*v))
             );
         }
-        for (v, _) in &x_axis.ticks {
-            let _ = writeln!(
-                out,
-                "<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\"/>",
-                c(top),
-                c(bottom),
-                x = c(px(*v))
-            );
-        }
+        vertical_grid(&mut out, &x_axis.ticks, px, top, bottom);
         out.push_str("</g>\n");
         let _ = writeln!(
             out,
@@ -542,21 +581,13 @@ impl LineChart {
             );
         }
         out.push_str("</g>\n<g text-anchor=\"middle\">\n");
-        for (v, label) in &x_axis.ticks {
-            let _ = writeln!(
-                out,
-                "<text x=\"{}\" y=\"{}\">{}</text>",
-                c(px(*v)),
-                c(bottom + 16.0),
-                escape(label)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "<text x=\"{}\" y=\"{}\">{}</text>",
-            c(left + plot_w / 2.0),
-            c(bottom + 36.0),
-            escape(&self.x_label)
+        x_axis_labels(
+            &mut out,
+            &x_axis.ticks,
+            px,
+            bottom,
+            left + plot_w / 2.0,
+            &self.x_label,
         );
         let _ = writeln!(
             out,
@@ -739,15 +770,7 @@ impl StackedBarChart {
         let mut out = String::new();
         svg_open(&mut out, width, height, &self.title);
         out.push_str("<g stroke=\"#DDDDDD\" stroke-width=\"1\">\n");
-        for (v, _) in &axis.ticks {
-            let _ = writeln!(
-                out,
-                "<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\"/>",
-                c(top),
-                c(bottom),
-                x = c(px(*v))
-            );
-        }
+        vertical_grid(&mut out, &axis.ticks, px, top, bottom);
         out.push_str("</g>\n");
         let _ = writeln!(
             out,
@@ -757,21 +780,13 @@ impl StackedBarChart {
             b = c(bottom)
         );
         out.push_str("<g text-anchor=\"middle\">\n");
-        for (v, label) in &axis.ticks {
-            let _ = writeln!(
-                out,
-                "<text x=\"{}\" y=\"{}\">{}</text>",
-                c(px(*v)),
-                c(bottom + 16.0),
-                escape(label)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "<text x=\"{}\" y=\"{}\">{}</text>",
-            c(left + plot_w / 2.0),
-            c(bottom + 36.0),
-            escape(&self.x_label)
+        x_axis_labels(
+            &mut out,
+            &axis.ticks,
+            px,
+            bottom,
+            left + plot_w / 2.0,
+            &self.x_label,
         );
         out.push_str("</g>\n");
 
