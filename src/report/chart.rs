@@ -368,6 +368,15 @@ fn footnote(out: &mut String, x: f64, y: f64, omitted: usize, what: &str) {
 }
 
 /// A marker shape centred on (x, y), in the series' colour.
+/// The `stroke-dasharray` attribute (with its leading space) of series `i`'s line; empty for
+/// a solid line.
+fn dash_attribute(i: usize) -> String {
+    match DASHES[i % DASHES.len()] {
+        "" => String::new(),
+        dash => format!(" stroke-dasharray=\"{dash}\""),
+    }
+}
+
 /// A vertical grid line from `top` to `bottom` at each x tick (inside the caller's grid group).
 fn vertical_grid(
     out: &mut String,
@@ -601,7 +610,6 @@ impl LineChart {
         // Lines, then markers, series by series.
         for (i, (series, pts)) in self.series.iter().zip(&drawable).enumerate() {
             let color = PALETTE[i % PALETTE.len()];
-            let dash = DASHES[i % DASHES.len()];
             let _ = writeln!(out, "<g class=\"series\" data-series=\"{i}\">");
             if pts.len() > 1 {
                 let path = pts
@@ -609,11 +617,7 @@ impl LineChart {
                     .map(|&(x, y)| format!("{},{}", c(px(x)), c(py(y))))
                     .collect::<Vec<_>>()
                     .join(" ");
-                let dash_attr = if dash.is_empty() {
-                    String::new()
-                } else {
-                    format!(" stroke-dasharray=\"{dash}\"")
-                };
+                let dash_attr = dash_attribute(i);
                 let _ = writeln!(
                     out,
                     "<polyline points=\"{path}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{dash_attr}/>"
@@ -630,13 +634,8 @@ impl LineChart {
         let lx = right + 16.0;
         for (i, series) in self.series.iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
-            let dash = DASHES[i % DASHES.len()];
             let y = top + 10.0 + i as f64 * 20.0;
-            let dash_attr = if dash.is_empty() {
-                String::new()
-            } else {
-                format!(" stroke-dasharray=\"{dash}\"")
-            };
+            let dash_attr = dash_attribute(i);
             let _ = writeln!(
                 out,
                 "<line x1=\"{}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\" stroke=\"{color}\" stroke-width=\"2\"{dash_attr}/>",
