@@ -3,6 +3,8 @@
 //! ITF files, concurrently on the pool, and the half-open over-admission mutation
 //! (`halfopen_admits_at_most_permitted`, resilience4j #1090/#1432).
 
+mod support;
+
 use assert_cmd::Command;
 use flashcheck::catalog::{Constants, ModelName, Port};
 use flashcheck::reference::Mutation;
@@ -13,7 +15,7 @@ use flashcheck::replay::concurrent::{self, Plan};
 use flashcheck::replay::driver::{
     itf_paths, replay_paths, replay_workload, seeded_walks, PathResult, PathToReplay,
 };
-use flashcheck::replay::linearizability::{overlapping, Operation, Outcome, SequentialSpec};
+use flashcheck::replay::linearizability::{Operation, Outcome, SequentialSpec};
 use flashcheck::replay::{Conformance, ExecutorChoice};
 use flashcheck::trace::generate::{write_all, TraceRequest};
 use flashcheck::trace::SplitMix64;
@@ -196,29 +198,15 @@ fn the_cli_replays_generated_walks_and_traces() {
 fn a_concurrent_workload_on_the_correct_breaker_is_linearizable() {
     for m in [defaults(), sliding()] {
         let c = Arc::new(BreakerConformance::new(m).unwrap());
-        let run = concurrent::run(
-            Arc::clone(&c),
-            ExecutorChoice::Pool,
+        support::assert_pool_run_linearizable(
+            &c,
             Plan::Workload {
                 clients: 2_000,
                 seed: 5,
             },
-            None,
-            &|_, _| {},
-        )
-        .unwrap();
-        let history = &run.history;
-        assert!(history.len() >= 20_000, "{}", history.len());
-        // How concurrent the run was (it depends on the machine, so it is reported, not
-        // asserted): operations whose interval overlaps another client's.
-        let overlapping = overlapping(history);
-        println!(
-            "breaker workload: {} operations on {} workers, {overlapping} overlapping",
-            history.len(),
-            run.workers
+            20_000,
+            "breaker workload",
         );
-        let outcome = c.check_history(history).unwrap();
-        assert!(outcome.is_ok(), "{outcome:?}");
     }
 }
 
@@ -251,15 +239,7 @@ fn two_clients_calling_at_once_are_linearizable() {
         ops
     };
     let plan = Plan::Fixed(vec![(1, script(1)), (2, script(2))]);
-    let run =
-        concurrent::run(Arc::clone(&c), ExecutorChoice::Pool, plan, None, &|_, _| {}).unwrap();
-    let overlapping = overlapping(&run.history);
-    println!(
-        "breaker, two clients: {} operations, {overlapping} overlapping",
-        run.history.len()
-    );
-    let outcome = c.check_history(&run.history).unwrap();
-    assert!(outcome.is_ok(), "{outcome:?}");
+    support::assert_pool_run_linearizable(&c, plan, 400_000, "breaker, two clients");
 }
 
 #[test]
@@ -276,48 +256,36 @@ fn first_refusal(
     history: &[Operation<BreakerCall, BreakerReply>],
 ) -> Option<(usize, Option<BreakerReply>, BreakerReply)> {
     let spec = c.spec();
+    // The state after `op`, or None when the spec refuses it from `state`.
+    let apply = |state: &_, op: &Operation<BreakerCall, BreakerReply>| {
+        let (steps, _) = split_calls(std::slice::from_ref(op));
+        steps.iter().try_fold(Clone::clone(state), |s, step| {
+            spec.step(&s, &step.op, &step.ret)
+        })
+    };
     let mut state = spec.init();
     let mut ordered: Vec<usize> = (0..history.len()).collect();
     ordered.sort_by_key(|&i| history[i].call);
     for i in ordered {
-        let (steps, _) = split_calls(std::slice::from_ref(&history[i]));
-        let mut s = state.clone();
-        let accepted = steps
-            .iter()
-            .all(|step| match spec.step(&s, &step.op, &step.ret) {
-                Some(next) => {
-                    s = next;
-                    true
-                }
-                None => false,
-            });
-        if !accepted {
-            let expected = [
-                BreakerReply::Admitted,
-                BreakerReply::Rejected,
-                BreakerReply::Recorded,
-                BreakerReply::IgnoredStale,
-                BreakerReply::NoPermit,
-            ]
-            .into_iter()
-            .find(|r| {
-                let mut alt = history[i].clone();
-                alt.ret = r.clone();
-                let (steps, _) = split_calls(std::slice::from_ref(&alt));
-                let mut s = state.clone();
-                steps
-                    .iter()
-                    .all(|step| match spec.step(&s, &step.op, &step.ret) {
-                        Some(next) => {
-                            s = next;
-                            true
-                        }
-                        None => false,
-                    })
-            });
-            return Some((i, expected, history[i].ret.clone()));
+        match apply(&state, &history[i]) {
+            Some(next) => state = next,
+            None => {
+                let expected = [
+                    BreakerReply::Admitted,
+                    BreakerReply::Rejected,
+                    BreakerReply::Recorded,
+                    BreakerReply::IgnoredStale,
+                    BreakerReply::NoPermit,
+                ]
+                .into_iter()
+                .find(|r| {
+                    let mut alt = history[i].clone();
+                    alt.ret = r.clone();
+                    apply(&state, &alt).is_some()
+                });
+                return Some((i, expected, history[i].ret.clone()));
+            }
         }
-        state = s;
     }
     None
 }

@@ -3,16 +3,18 @@
 //! on the traces library's ITF files, concurrently on the pool, and the refill-past-capacity
 //! mutation (`tokens_in_range`, `rate_bounded`).
 
+mod support;
+
 use assert_cmd::Command;
 use flashcheck::catalog::{Constants, ModelName};
 use flashcheck::reference::Mutation;
-use flashcheck::replay::concurrent::{self, Plan};
+use flashcheck::replay::concurrent::Plan;
 use flashcheck::replay::driver::{
     itf_paths, replay_paths, replay_workload, seeded_walks, PathResult, PathToReplay,
 };
-use flashcheck::replay::linearizability::{overlapping, Outcome};
+use flashcheck::replay::linearizability::Outcome;
 use flashcheck::replay::token_bucket::{BucketCall, BucketConformance};
-use flashcheck::replay::{Conformance, ExecutorChoice};
+use flashcheck::replay::ExecutorChoice;
 use flashcheck::trace::generate::{write_all, TraceRequest};
 use flashcheck::trace::SplitMix64;
 use flashcheck_models::token_bucket::{BucketAction, BucketConfig, BucketState, TokenBucket};
@@ -152,29 +154,15 @@ fn the_cli_replays_generated_walks_and_traces() {
 fn a_concurrent_workload_on_the_correct_bucket_is_linearizable() {
     for m in models() {
         let c = Arc::new(BucketConformance::new(m).unwrap());
-        let run = concurrent::run(
-            Arc::clone(&c),
-            ExecutorChoice::Pool,
+        support::assert_pool_run_linearizable(
+            &c,
             Plan::Workload {
                 clients: 2_000,
                 seed: 7,
             },
-            None,
-            &|_, _| {},
-        )
-        .unwrap();
-        let history = &run.history;
-        assert!(history.len() >= 20_000, "{}", history.len());
-        // How concurrent the run was (it depends on the machine, so it is reported, not
-        // asserted): operations whose interval overlaps another client's.
-        let overlapping = overlapping(history);
-        println!(
-            "bucket workload: {} operations on {} workers, {overlapping} overlapping",
-            history.len(),
-            run.workers
+            20_000,
+            "bucket workload",
         );
-        let outcome = c.check_history(history).unwrap();
-        assert!(outcome.is_ok(), "{outcome:?}");
     }
 }
 
@@ -194,15 +182,7 @@ fn two_clients_calling_at_once_are_linearizable() {
             .collect()
     };
     let plan = Plan::Fixed(vec![(1, script(1)), (2, script(2))]);
-    let run =
-        concurrent::run(Arc::clone(&c), ExecutorChoice::Pool, plan, None, &|_, _| {}).unwrap();
-    let overlapping = overlapping(&run.history);
-    println!(
-        "bucket, two clients: {} operations, {overlapping} overlapping",
-        run.history.len()
-    );
-    let outcome = c.check_history(&run.history).unwrap();
-    assert!(outcome.is_ok(), "{outcome:?}");
+    support::assert_pool_run_linearizable(&c, plan, 400_000, "bucket, two clients");
 }
 
 #[test]

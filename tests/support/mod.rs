@@ -1,0 +1,36 @@
+//! Test support shared by the replay tests: run a plan on the pool executor and assert that
+//! the recorded history is linearizable, printing how concurrent the run was (which depends
+//! on the machine, so it is reported, not asserted).
+
+use flashcheck::replay::concurrent::{self, Plan};
+use flashcheck::replay::linearizability::overlapping;
+use flashcheck::replay::{Conformance, ExecutorChoice};
+use std::sync::Arc;
+
+/// Runs `plan` against a fresh implementation on the pool, asserts the history holds at least
+/// `min_operations` operations and is linearizable, and prints `label` with its size and
+/// overlap.
+pub fn assert_pool_run_linearizable<C>(
+    c: &Arc<C>,
+    plan: Plan<C::Op>,
+    min_operations: usize,
+    label: &str,
+) where
+    C: Conformance + Send + 'static,
+{
+    let run = concurrent::run(Arc::clone(c), ExecutorChoice::Pool, plan, None, &|_, _| {}).unwrap();
+    let history = &run.history;
+    assert!(
+        history.len() >= min_operations,
+        "{label}: {}",
+        history.len()
+    );
+    println!(
+        "{label}: {} operations on {} workers, {} overlapping",
+        history.len(),
+        run.workers,
+        overlapping(history)
+    );
+    let outcome = c.check_history(history).unwrap();
+    assert!(outcome.is_ok(), "{label}: {outcome:?}");
+}
