@@ -1,5 +1,6 @@
 //! Checks a Rust port: stateright's DFS for the state count and the safety properties,
-//! flashcheck's BFS for shortest counterexamples, and the liveness pass under fairness.
+//! flashcheck's BFS for shortest counterexamples, and the liveness pass under fairness. The
+//! shortest-path searches and the liveness graph run on their own threads while the DFS runs.
 //! The result is the one [`CheckReport`] every engine produces.
 
 pub mod exhaustive;
