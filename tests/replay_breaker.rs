@@ -12,9 +12,7 @@ use flashcheck::replay::breaker::{
     split_calls, BreakerCall, BreakerConformance, BreakerReply, CALLER,
 };
 use flashcheck::replay::concurrent::{self, Plan};
-use flashcheck::replay::driver::{
-    itf_paths, replay_paths, replay_workload, seeded_walks, PathResult, PathToReplay,
-};
+use flashcheck::replay::driver::{itf_paths, replay_paths, seeded_walks, PathResult, PathToReplay};
 use flashcheck::replay::linearizability::{Operation, Outcome, SequentialSpec};
 use flashcheck::replay::{Conformance, ExecutorChoice};
 use flashcheck::trace::generate::{write_all, TraceRequest};
@@ -360,22 +358,7 @@ fn mutation_breaker_admits_extra_half_open_call_is_caught_on_the_pool() {
     );
 
     // And the synthetic workload, many clients at once, finds it unaided.
-    let report = replay_workload(
-        c,
-        ExecutorChoice::Pool,
-        500,
-        3,
-        Some(Mutation::BreakerAdmitsExtraHalfOpenCall),
-        &|_, _| {},
-    )
-    .unwrap();
-    let Outcome::NotLinearizable(f) = &report.outcome else {
-        panic!("workload missed the mutation: {report:?}")
-    };
-    println!(
-        "BreakerAdmitsExtraHalfOpenCall (pool workload): {} linearized, stuck at {}, window {:?}",
-        f.linearized, f.stuck_at, report.window
-    );
+    let report = support::assert_pool_workload_catches(c, Mutation::BreakerAdmitsExtraHalfOpenCall);
     assert!(report
         .window
         .iter()

@@ -9,10 +9,7 @@ use assert_cmd::Command;
 use flashcheck::catalog::{Constants, ModelName};
 use flashcheck::reference::Mutation;
 use flashcheck::replay::concurrent::Plan;
-use flashcheck::replay::driver::{
-    itf_paths, replay_paths, replay_workload, seeded_walks, PathResult, PathToReplay,
-};
-use flashcheck::replay::linearizability::Outcome;
+use flashcheck::replay::driver::{itf_paths, replay_paths, seeded_walks, PathResult, PathToReplay};
 use flashcheck::replay::token_bucket::{BucketCall, BucketConformance};
 use flashcheck::replay::ExecutorChoice;
 use flashcheck::trace::generate::{write_all, TraceRequest};
@@ -254,22 +251,7 @@ fn mutation_bucket_refills_past_capacity_is_caught_inline() {
 #[test]
 fn mutation_bucket_refills_past_capacity_is_caught_on_the_pool() {
     let c = Arc::new(BucketConformance::new(model(3, 1, 3)).unwrap());
-    let report = replay_workload(
-        c,
-        ExecutorChoice::Pool,
-        500,
-        3,
-        Some(Mutation::BucketRefillsPastCapacity),
-        &|_, _| {},
-    )
-    .unwrap();
-    let Outcome::NotLinearizable(f) = &report.outcome else {
-        panic!("workload missed the mutation: {report:?}")
-    };
-    println!(
-        "BucketRefillsPastCapacity (pool workload): {} linearized, stuck at {}, window {:?}",
-        f.linearized, f.stuck_at, report.window
-    );
+    let report = support::assert_pool_workload_catches(c, Mutation::BucketRefillsPastCapacity);
     // Only an acquire granted from tokens the spec never added can get the check stuck.
     assert!(report
         .window

@@ -1,9 +1,11 @@
 //! Test support shared by the replay tests: run a plan on the pool executor and assert that
-//! the recorded history is linearizable, printing how concurrent the run was (which depends
+//! the recorded history is linearizable (or, with a mutation, that it is not), printing how concurrent the run was (which depends
 //! on the machine, so it is reported, not asserted).
 
+use flashcheck::reference::Mutation;
 use flashcheck::replay::concurrent::{self, Plan};
-use flashcheck::replay::linearizability::overlapping;
+use flashcheck::replay::driver::{replay_workload, WorkloadReport};
+use flashcheck::replay::linearizability::{overlapping, Outcome};
 use flashcheck::replay::{Conformance, ExecutorChoice};
 use std::sync::Arc;
 
@@ -33,4 +35,23 @@ pub fn assert_pool_run_linearizable<C>(
     );
     let outcome = c.check_history(history).unwrap();
     assert!(outcome.is_ok(), "{label}: {outcome:?}");
+}
+
+/// Runs the synthetic workload of 500 clients (seed 3) on the pool against the implementation
+/// with `mutation` applied, asserts the history is not linearizable, prints where the check got
+/// stuck, and returns the report so that the caller can assert what its window shows.
+pub fn assert_pool_workload_catches<C>(c: Arc<C>, mutation: Mutation) -> WorkloadReport
+where
+    C: Conformance + Send + 'static,
+{
+    let report =
+        replay_workload(c, ExecutorChoice::Pool, 500, 3, Some(mutation), &|_, _| {}).unwrap();
+    let Outcome::NotLinearizable(f) = &report.outcome else {
+        panic!("workload missed {mutation:?}: {report:?}")
+    };
+    println!(
+        "{mutation:?} (pool workload): {} linearized, stuck at {}, window {:?}",
+        f.linearized, f.stuck_at, report.window
+    );
+    report
 }
