@@ -5,6 +5,7 @@
 
 pub mod exhaustive;
 pub mod explore;
+pub mod fingerprint;
 pub mod liveness;
 mod recent;
 mod trace;
