@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{SpecError, SpecProblem};
+use super::{Document, SpecError, SpecProblem};
 
 /// One sentence of the design document and the checks that decide it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +18,11 @@ pub struct BehaviourClaim {
     pub id: String,
     /// The section(s) of the document.
     pub section: String,
+    /// The line of the design document where the sentence stands (its first line).
+    pub line: usize,
+    /// Further lines it rests on, in other sections (a claim that compares two passages).
+    #[serde(default)]
+    pub also: Vec<usize>,
     /// The original sentence.
     pub text: String,
     /// How flashcheck reads it.
@@ -45,8 +50,13 @@ struct RawFile {
     claim: Vec<BehaviourClaim>,
 }
 
-/// Parses and validates `specs/behaviour.toml`; `file` names the source in errors.
-pub fn parse_behaviour_str(text: &str, file: &Path) -> Result<Vec<BehaviourClaim>, SpecError> {
+/// Parses and validates `specs/behaviour.toml`; `file` names the source in errors. Every
+/// claim's `line` (and `also`) must be a line of `document`.
+pub fn parse_behaviour_str(
+    text: &str,
+    file: &Path,
+    document: &Document,
+) -> Result<Vec<BehaviourClaim>, SpecError> {
     let invalid = |line: usize, problem: SpecProblem| SpecError::Invalid {
         file: file.to_path_buf(),
         line,
@@ -81,6 +91,21 @@ pub fn parse_behaviour_str(text: &str, file: &Path) -> Result<Vec<BehaviourClaim
                 },
             ));
         }
+        for (key, n) in
+            std::iter::once(("line", claim.line)).chain(claim.also.iter().map(|n| ("also", *n)))
+        {
+            if !document.contains_line(n) {
+                return Err(invalid(
+                    line,
+                    SpecProblem::LineOutsideDocument {
+                        key: format!("{key} of claim `{}`", claim.id),
+                        line: n,
+                        document: document.path.display().to_string(),
+                        lines: document.line_count(),
+                    },
+                ));
+            }
+        }
         for field in [&claim.id, &claim.text, &claim.reading] {
             if field.trim().is_empty() {
                 return Err(invalid(
@@ -95,13 +120,13 @@ pub fn parse_behaviour_str(text: &str, file: &Path) -> Result<Vec<BehaviourClaim
     Ok(raw.claim)
 }
 
-/// Reads and validates a behaviour-claims file.
-pub fn load_behaviour(path: &Path) -> Result<Vec<BehaviourClaim>, SpecError> {
+/// Reads and validates a behaviour-claims file against `document`.
+pub fn load_behaviour(path: &Path, document: &Document) -> Result<Vec<BehaviourClaim>, SpecError> {
     let text = std::fs::read_to_string(path).map_err(|source| SpecError::Io {
         file: path.to_path_buf(),
         source,
     })?;
-    parse_behaviour_str(&text, path)
+    parse_behaviour_str(&text, path, document)
 }
 
 fn line_at(text: &str, offset: usize) -> usize {
@@ -126,6 +151,7 @@ mod tests {
         let claims = parse_behaviour_str(
             include_str!("../../specs/behaviour.toml"),
             Path::new("specs/behaviour.toml"),
+            &Document::built_in(),
         )
         .unwrap();
         assert!(claims.iter().any(|c| c.id == "3.2-fairness-verified"));
@@ -134,16 +160,51 @@ mod tests {
 
     #[test]
     fn a_claim_without_evidence_is_refused_with_its_line() {
-        let text = "[[claim]]\nid = \"a\"\nsection = \"1\"\ntext = \"t\"\nreading = \"r\"\nevidence = []\n";
-        let err = parse_behaviour_str(text, Path::new("b.toml")).unwrap_err();
+        let text = "[[claim]]\nid = \"a\"\nsection = \"1\"\nline = 1\ntext = \"t\"\nreading = \"r\"\nevidence = []\n";
+        let err = parse_behaviour_str(text, Path::new("b.toml"), &tiny()).unwrap_err();
         assert_eq!(err.line(), Some(2));
         assert!(err.to_string().contains("evidence of claim `a`"), "{err}");
     }
 
     #[test]
     fn unknown_keys_are_refused() {
-        let text = "[[claim]]\nid = \"a\"\nsection = \"1\"\ntext = \"t\"\nreading = \"r\"\nverdict = \"holds\"\n";
-        let err = parse_behaviour_str(text, Path::new("b.toml")).unwrap_err();
+        let text = "[[claim]]\nid = \"a\"\nsection = \"1\"\nline = 1\ntext = \"t\"\nreading = \"r\"\nverdict = \"holds\"\n";
+        let err = parse_behaviour_str(text, Path::new("b.toml"), &tiny()).unwrap_err();
         assert!(err.to_string().contains("verdict"), "{err}");
+    }
+
+    fn tiny() -> Document {
+        Document::parse("one\ntwo\n", Path::new("d.md"))
+    }
+
+    const EVIDENCE: &str = "[[claim.evidence]]\nmodel = \"m\"\nproperty = \"p\"\n";
+
+    #[test]
+    fn a_claim_without_a_line_is_refused_with_its_line() {
+        let text = format!(
+            "[[claim]]\nid = \"a\"\nsection = \"1\"\ntext = \"t\"\nreading = \"r\"\n{EVIDENCE}"
+        );
+        let err = parse_behaviour_str(&text, Path::new("b.toml"), &tiny()).unwrap_err();
+        assert_eq!(err.line(), Some(1), "{err}");
+        assert!(err.to_string().starts_with("b.toml:1:"), "{err}");
+        assert!(err.to_string().contains("missing field `line`"), "{err}");
+    }
+
+    #[test]
+    fn a_line_outside_the_document_is_refused_naming_both() {
+        for (key, lines) in [("line", "line = 3"), ("also", "line = 1\nalso = [2, 9]")] {
+            let text = format!("[[claim]]\nid = \"a\"\nsection = \"1\"\n{lines}\ntext = \"t\"\nreading = \"r\"\n{EVIDENCE}");
+            let err = parse_behaviour_str(&text, Path::new("b.toml"), &tiny()).unwrap_err();
+            assert_eq!(err.line(), Some(2), "{err}");
+            let message = err.to_string();
+            assert!(
+                message.contains(&format!("`{key} of claim `a``")),
+                "{message}"
+            );
+            assert!(
+                message.contains("is not a line of d.md (it has 2 lines)"),
+                "{message}"
+            );
+        }
     }
 }

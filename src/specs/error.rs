@@ -94,6 +94,13 @@ pub enum SpecProblem {
         "unknown threshold comparison `{value}` (expected \"greater\" or \"greater_or_equal\")"
     )]
     UnknownComparison { value: String },
+    #[error("`{key}` = {line} is not a line of {document} (it has {lines} lines)")]
+    LineOutsideDocument {
+        key: String,
+        line: usize,
+        document: String,
+        lines: usize,
+    },
     #[error("sliding_window_size {window} is smaller than minimum_calls {minimum}: the breaker could never open")]
     WindowSmallerThanMinimum { window: u64, minimum: u64 },
 }

@@ -12,6 +12,7 @@ mod yaml_tree;
 
 pub mod behaviour;
 pub mod breaker;
+pub mod document;
 pub mod duration;
 pub mod saga;
 pub mod scenario;
@@ -21,6 +22,7 @@ pub use breaker::{
     load_breaker_file, parse_breaker_str, BreakerFile, BreakerSettings, ThresholdComparison,
     TokenBucketSettings,
 };
+pub use document::Document;
 pub use error::{SpecError, SpecProblem};
 pub use saga::{load_saga, parse_saga_str, SagaDefinition, SagaStep};
 pub use scenario::{Scenario, SpecFile};

@@ -31,15 +31,18 @@ pub struct Scenario {
     pub saga: SpecFile,
     /// Breaker and token-bucket settings (`breaker.toml`).
     pub breaker: SpecFile,
+    /// The design document under audit (`double11-design.md`), whose lines the claims cite.
+    pub document: SpecFile,
 }
 
 /// The file names a scenario directory must hold, in the order above.
-pub const SCENARIO_FILES: [&str; 5] = [
+pub const SCENARIO_FILES: [&str; 6] = [
     "double11.toml",
     "claims.toml",
     "behaviour.toml",
     "create_order.saga.yaml",
     "breaker.toml",
+    super::document::FILE_NAME,
 ];
 
 impl Scenario {
@@ -62,6 +65,10 @@ impl Scenario {
                 include_str!("../../specs/create_order.saga.yaml"),
             ),
             breaker: file(SCENARIO_FILES[4], include_str!("../../specs/breaker.toml")),
+            document: file(
+                SCENARIO_FILES[5],
+                include_str!("../../specs/double11-design.md"),
+            ),
         }
     }
 
@@ -82,6 +89,7 @@ impl Scenario {
             behaviour: read(SCENARIO_FILES[2])?,
             saga: read(SCENARIO_FILES[3])?,
             breaker: read(SCENARIO_FILES[4])?,
+            document: read(SCENARIO_FILES[5])?,
         })
     }
 }
@@ -100,6 +108,7 @@ mod tests {
         assert_eq!(from_dir.behaviour.text, built_in.behaviour.text);
         assert_eq!(from_dir.saga.text, built_in.saga.text);
         assert_eq!(from_dir.breaker.text, built_in.breaker.text);
+        assert_eq!(from_dir.document.text, built_in.document.text);
     }
 
     #[test]
