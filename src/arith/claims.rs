@@ -1,8 +1,10 @@
 //! `flashcheck arith claims`: loads `specs/claims.toml` (every numeric or checkable claim of
-//! the design document), compiles each expression, and lets z3 decide it: `holds` (the
-//! negation is unsatisfiable), `refuted` (the claim is unsatisfiable, with the correct value)
-//! or `unknown` (with why).
+//! the design document, each pointing at its line of `specs/double11-design.md`), compiles
+//! each expression, and lets z3 decide it: `holds` (the negation is unsatisfiable),
+//! `refuted` (the claim is unsatisfiable, with the correct value) or `unknown` (with why). A
+//! claim that no single expression decides names a computation instead ([`super::compute`]).
 
+use super::compute::{self, Computation, Measure};
 use super::error::ArithError;
 use super::eval::{render_interval, Compiler, EvalError};
 use super::expr::{self, Expr};
@@ -10,6 +12,7 @@ use super::rational::{render_exact, Interval, Q};
 use super::solve::{check, q, Outcome};
 use super::spec::{Reader, Spec};
 use super::verdict::{Tally, Verdict};
+use crate::specs::Document;
 use num_traits::Signed;
 use serde::Serialize;
 use std::io::Write;
@@ -26,6 +29,11 @@ pub struct Claim {
     pub id: String,
     /// Section of the document.
     pub section: String,
+    /// The line of the design document where the sentence stands (its first line); `None`
+    /// for the checks other reports build, which are not sentences of the document.
+    pub line: Option<usize>,
+    /// Further lines it rests on, in other sections.
+    pub also: Vec<usize>,
     /// The original sentence.
     pub text: String,
     /// What must hold: a comparison, or a number compared with `claimed`.
@@ -38,21 +46,35 @@ pub struct Claim {
     pub tolerance: Q,
     /// For claims that are not arithmetic: why they cannot be decided here.
     pub unknown: Option<String>,
+    /// Instead of an expression: the computation that decides the claim.
+    pub compute: Option<Computation>,
     /// How the sentence was read (interpretation notes).
     pub note: Option<String>,
 }
 
-/// Loads and validates a claims file against `spec` (names, tenants, layers, arity).
-pub fn load(path: &Path, spec: &Spec) -> Result<Vec<Claim>, ArithError> {
+/// Loads and validates a claims file against `spec` (names, tenants, layers, arity) and
+/// `document` (every claim's line).
+pub fn load(path: &Path, spec: &Spec, document: &Document) -> Result<Vec<Claim>, ArithError> {
     let text = std::fs::read_to_string(path).map_err(|e| ArithError::Io {
         file: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    parse(&text, path, spec)
+    parse(&text, path, spec, document)
+}
+
+/// The 1-based line of `text` where `needle` first stands (1 if nowhere).
+fn line_of(text: &str, needle: &str) -> usize {
+    text.find(needle)
+        .map_or(1, |at| text[..at].matches('\n').count() + 1)
 }
 
 /// Parses claims text; `path` is used in error messages.
-pub fn parse(text: &str, path: &Path, spec: &Spec) -> Result<Vec<Claim>, ArithError> {
+pub fn parse(
+    text: &str,
+    path: &Path,
+    spec: &Spec,
+    document: &Document,
+) -> Result<Vec<Claim>, ArithError> {
     let root: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| ArithError::Toml {
@@ -73,9 +95,66 @@ pub fn parse(text: &str, path: &Path, spec: &Spec) -> Result<Vec<Claim>, ArithEr
                 format!("duplicate id `{id}`"),
             ));
         }
+        let at = line_of(text, &format!("id = \"{id}\""));
+        let claim_error = |reason: String| ArithError::Claim {
+            file: path.to_path_buf(),
+            line: at,
+            id: id.clone(),
+            reason,
+        };
+        let line_number = |v: &toml::Value, key: &str| -> Result<usize, ArithError> {
+            let n = v
+                .as_integer()
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(|| claim_error(format!("`{key}` must be a line number, got {v}")))?;
+            if document.contains_line(n) {
+                Ok(n)
+            } else {
+                Err(claim_error(format!(
+                    "`{key}` = {n} is not a line of {} (it has {} lines)",
+                    document.path.display(),
+                    document.line_count()
+                )))
+            }
+        };
+        let line = match t.get("line") {
+            None => {
+                return Err(claim_error(format!(
+                    "missing `line`: the line of {} where the sentence stands",
+                    document.path.display()
+                )))
+            }
+            Some(v) => line_number(v, "line")?,
+        };
+        let also = match t.get("also") {
+            None => Vec::new(),
+            Some(toml::Value::Array(items)) => items
+                .iter()
+                .map(|v| line_number(v, "also"))
+                .collect::<Result<Vec<_>, _>>()?,
+            Some(v) => {
+                return Err(claim_error(format!(
+                    "`also` must be an array of line numbers, got {v}"
+                )))
+            }
+        };
+        let compute = match t.get("compute") {
+            None => None,
+            Some(v) => {
+                let ct = r.table(v, &format!("{p}.compute"))?;
+                Some(Computation::parse(ct, &format!("{p}.compute"), path, spec)?)
+            }
+        };
         let expr_text = r.opt_string(t, "expr", &p)?;
         let unknown = r.opt_string(t, "unknown", &p)?;
         let claimed = r.opt_number(t, "claimed", &p)?;
+        if compute.is_some() && (expr_text.is_some() || unknown.is_some() || claimed.is_some()) {
+            return Err(ArithError::field(
+                path,
+                format!("{p}.compute"),
+                "a claim decided by a computation has no `expr`, `unknown` or `claimed`",
+            ));
+        }
         let tolerance = r
             .opt_number(t, "tolerance", &p)?
             .unwrap_or_else(|| Q::from_integer(0.into()));
@@ -94,6 +173,7 @@ pub fn parse(text: &str, path: &Path, spec: &Spec) -> Result<Vec<Claim>, ArithEr
                     "a claim has either `expr` or `unknown`, not both",
                 ))
             }
+            (None, None) if compute.is_some() => None,
             (None, None) => {
                 return Err(ArithError::field(
                     path,
@@ -137,6 +217,9 @@ pub fn parse(text: &str, path: &Path, spec: &Spec) -> Result<Vec<Claim>, ArithEr
             (None, Some(_)) => None,
         };
         out.push(Claim {
+            line: Some(line),
+            also,
+            compute,
             section: r.string(t, "section", &p)?,
             text: r.string(t, "text", &p)?,
             note: r.opt_string(t, "note", &p)?,
@@ -158,8 +241,21 @@ pub struct ClaimResult {
     pub id: String,
     /// Section.
     pub section: String,
+    /// The line of the design document where the sentence stands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// Further lines of the document it rests on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<usize>,
     /// The original sentence.
     pub text: String,
+    /// The computation that decided it, when not an expression (`routing`, `state_space`…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub computation: Option<String>,
+    /// The computation's inputs and output as Markdown (the audit writes it to
+    /// `evidence/arith/<claim-id>.md`).
+    #[serde(skip)]
+    pub evidence: Option<String>,
     /// The expression checked.
     pub expr: Option<String>,
     /// Claimed value (numeric claims).
@@ -216,7 +312,25 @@ fn decide(constraints: &[Bool], b: &Bool, bounded: bool) -> (Verdict, String) {
     }
 }
 
-/// Checks one claim.
+/// Decides one claim: by its computation if it names one (run with `measure` for model
+/// sizes), else by z3 on its expression.
+pub fn decide_claim(
+    spec: &Spec,
+    c: &Claim,
+    payments: &dyn Fn(&str) -> Result<Interval, EvalError>,
+    measure: Measure<'_>,
+) -> ClaimResult {
+    let mut res = check_claim(spec, c, payments);
+    if let Some(k) = &c.compute {
+        let d = compute::decide(k, spec, measure);
+        res.verdict = d.verdict;
+        res.reason = d.reason;
+        res.evidence = Some(d.evidence);
+    }
+    res
+}
+
+/// Checks one claim by its expression (a claim naming a computation: see [`decide_claim`]).
 pub fn check_claim(
     spec: &Spec,
     c: &Claim,
@@ -225,7 +339,11 @@ pub fn check_claim(
     let mut res = ClaimResult {
         id: c.id.clone(),
         section: c.section.clone(),
+        line: c.line,
+        also: c.also.clone(),
         text: c.text.clone(),
+        computation: c.compute.as_ref().map(|k| k.kind().to_string()),
+        evidence: None,
         expr: c.expr_text.clone(),
         claimed: c.claimed.as_ref().map(render_exact),
         tolerance: c.claimed.as_ref().map(|_| render_exact(&c.tolerance)),
@@ -236,6 +354,10 @@ pub fn check_claim(
         reason: String::new(),
         note: c.note.clone(),
     };
+    if c.compute.is_some() {
+        res.reason = "decided by a computation".into();
+        return res;
+    }
     let Some(e) = &c.expr else {
         res.reason = format!(
             "not decidable by arithmetic: {}",
@@ -308,10 +430,11 @@ pub fn report(
     claims_file: &Path,
     claims: &[Claim],
     payments: &dyn Fn(&str) -> Result<Interval, EvalError>,
+    measure: Measure<'_>,
 ) -> ClaimsReport {
     let results: Vec<ClaimResult> = claims
         .iter()
-        .map(|c| check_claim(spec, c, payments))
+        .map(|c| decide_claim(spec, c, payments, measure))
         .collect();
     ClaimsReport {
         spec: spec.file.display().to_string(),
@@ -330,7 +453,17 @@ pub fn render_text(r: &ClaimsReport, out: &mut dyn Write) -> std::io::Result<()>
         r.claims_file, r.spec, r.ln_epsilon
     )?;
     for c in &r.claims {
-        writeln!(out, "[{}] {} (§{}): {}", c.verdict, c.id, c.section, c.text)?;
+        match c.line {
+            Some(line) => writeln!(
+                out,
+                "[{}] {} (§{}, line {line}): {}",
+                c.verdict, c.id, c.section, c.text
+            )?,
+            None => writeln!(out, "[{}] {} (§{}): {}", c.verdict, c.id, c.section, c.text)?,
+        }
+        if let Some(k) = &c.computation {
+            writeln!(out, "    computation: {k}")?;
+        }
         if let Some(e) = &c.expr {
             match (&c.claimed, &c.value) {
                 (Some(cl), Some(v)) => writeln!(

@@ -69,6 +69,9 @@ pub struct ClaimsArgs {
     /// The claims file.
     #[arg(long, default_value = "specs/claims.toml")]
     pub claims: PathBuf,
+    /// The design document whose lines the claims cite.
+    #[arg(long, default_value = "specs/double11-design.md")]
+    pub document: PathBuf,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -117,12 +120,39 @@ pub fn run(args: &ArithArgs, out: &mut dyn Write) -> Result<i32, ArithError> {
         }
         ArithCommand::Claims(a) => {
             let spec = Spec::load(&a.spec)?;
-            let cs = claims::load(&a.claims, &spec)?;
+            let text = std::fs::read_to_string(&a.document).map_err(|e| ArithError::Io {
+                file: a.document.clone(),
+                reason: e.to_string(),
+            })?;
+            let document = crate::specs::Document::parse(&text, &a.document);
+            let cs = claims::load(&a.claims, &spec, &document)?;
             let payments = payments_at_spec_capacity(&spec);
-            let r = claims::report(&spec, &a.claims, &cs, &payments);
+            let r = claims::report(&spec, &a.claims, &cs, &payments, &measure_model);
             emit(a.json, &r, |o| claims::render_text(&r, o), out)?;
             Ok(r.tally.exit_code())
         }
+    }
+}
+
+/// The distinct states the model checker finds in `model` at `Users = users`,
+/// `Stock = stock` (safety only, one thread): the measured sizes a state-space claim's bound
+/// is validated against.
+pub fn measure_model(model: &str, users: u64, stock: u64) -> Result<u64, String> {
+    use crate::catalog::{Constants, ModelName, Port};
+    let name = <ModelName as clap::ValueEnum>::from_str(model, false)?;
+    let constants = Constants::parse(name, &[format!("Users={users}"), format!("Stock={stock}")])
+        .map_err(|e| e.to_string())?;
+    let port = Port::build(&constants).map_err(|e| e.to_string())?;
+    let options = crate::check::CheckOptions {
+        liveness: false,
+        ..Default::default()
+    };
+    let command = format!("flashcheck check {model} {}", constants.as_args());
+    let report = port.check(model, command, &options);
+    if report.complete {
+        Ok(report.distinct_states)
+    } else {
+        Err("the search did not complete".into())
     }
 }
 

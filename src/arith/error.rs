@@ -31,6 +31,18 @@ pub enum ArithError {
         /// Why it was rejected.
         reason: String,
     },
+    /// A claim is invalid where its sentence is concerned (its line of the document).
+    #[error("{file}:{line}: claim `{id}`: {reason}")]
+    Claim {
+        /// The claims file.
+        file: PathBuf,
+        /// The claims file's line where the claim's id stands.
+        line: usize,
+        /// The claim's id.
+        id: String,
+        /// Why it was rejected.
+        reason: String,
+    },
     /// A command-line value is out of range.
     #[error("argument `{arg}`: {reason}")]
     Arg {
@@ -55,6 +67,7 @@ impl ArithError {
             ArithError::Io { .. }
                 | ArithError::Toml { .. }
                 | ArithError::Field { .. }
+                | ArithError::Claim { .. }
                 | ArithError::Arg { .. }
         )
     }

@@ -61,12 +61,15 @@ fn claim(id: &str, text: &str, e: &str, note: Option<&str>) -> Result<Claim, Ari
     Ok(Claim {
         id: id.into(),
         section: "3.1".into(),
+        line: None,
+        also: Vec::new(),
         text: text.into(),
         expr: Some(parsed),
         expr_text: Some(e.into()),
         claimed: None,
         tolerance: Q::from_integer(0.into()),
         unknown: None,
+        compute: None,
         note: note.map(str::to_string),
     })
 }

@@ -27,6 +27,7 @@
 pub mod alloc;
 pub mod claims;
 pub mod cli;
+pub mod compute;
 pub mod error;
 pub mod eval;
 pub mod expr;
@@ -35,8 +36,10 @@ pub mod lnbound;
 pub mod poly;
 pub mod quota;
 pub mod rational;
+pub mod routing;
 pub mod solve;
 pub mod spec;
+pub mod statespace;
 pub mod vcg;
 pub mod verdict;
 

@@ -4,10 +4,11 @@
 
 use anyhow::Result;
 use flashcheck::arith::claims::{self, ClaimResult};
+use flashcheck::arith::cli::{measure_model, payments_at_spec_capacity};
 use flashcheck::arith::spec::Spec;
 use flashcheck::arith::verdict::Tally;
-use flashcheck::arith::{cli::payments_at_spec_capacity, latency, quota, vcg};
-use flashcheck::specs::Scenario;
+use flashcheck::arith::{latency, quota, vcg};
+use flashcheck::specs::{Document, Scenario};
 use serde::Serialize;
 use std::time::Instant;
 
@@ -106,9 +107,21 @@ pub fn run(scenario: &Scenario) -> Result<ArithOutcome> {
         started,
     )?);
     let started = Instant::now();
-    let list = claims::parse(&scenario.claims.text, &scenario.claims.path, &spec)?;
+    let document = Document::from_file(&scenario.document);
+    let list = claims::parse(
+        &scenario.claims.text,
+        &scenario.claims.path,
+        &spec,
+        &document,
+    )?;
     let payments = payments_at_spec_capacity(&spec);
-    let r = claims::report(&spec, &scenario.claims.path, &list, &payments);
+    let r = claims::report(
+        &spec,
+        &scenario.claims.path,
+        &list,
+        &payments,
+        &measure_model,
+    );
     let results = r.claims.clone();
     runs.push(finish(
         "claims",

@@ -30,7 +30,9 @@ use flashcheck::cli::AuditArgs;
 use flashcheck::replay::driver::ReplayReport;
 use flashcheck::report::junit::{self, Case, Outcome};
 use flashcheck::report::{markdown, CheckReport, Verdict};
-use flashcheck::specs::{parse_behaviour_str, parse_breaker_str, parse_saga_str, Scenario};
+use flashcheck::specs::{
+    parse_behaviour_str, parse_breaker_str, parse_saga_str, Document, Scenario,
+};
 use flashcheck::twin::EngineChoice;
 use models::ModelOutcome;
 use progress::Progress;
@@ -49,7 +51,12 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
     };
     let saga = parse_saga_str(&scenario.saga.text, &scenario.saga.path)?;
     parse_breaker_str(&scenario.breaker.text, &scenario.breaker.path)?;
-    let behaviour = parse_behaviour_str(&scenario.behaviour.text, &scenario.behaviour.path)?;
+    let document = Document::from_file(&scenario.document);
+    let behaviour = parse_behaviour_str(
+        &scenario.behaviour.text,
+        &scenario.behaviour.path,
+        &document,
+    )?;
     let mut choice = EngineChoice::parse(args.engine.engine.as_deref())?;
     // --quick is the one-minute pre-check: TLC's JVM start-up per property run alone would
     // take most of that, so the twins run in-process unless an engine is asked for.
@@ -114,6 +121,17 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         evidence.join("arith").join("claims.md"),
         claims_evidence(&arith.claims),
     )?;
+    let document_link = document_link(&scenario);
+    for c in &arith.claims {
+        if let Some(text) = computation_evidence(c, &document_link) {
+            std::fs::write(
+                evidence
+                    .join("arith")
+                    .join(verdicts::computation_file(&c.id)),
+                text,
+            )?;
+        }
+    }
 
     let spinner = progress.spinner("replay: traces on inline, pool and pinned".into());
     let replays = replay::run(out, &saga)?;
@@ -136,6 +154,7 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
     let ok = models_ok && replay_ok;
 
     let found = Findings {
+        document_link: &document_link,
         scenario: &scenario,
         engine_name,
         rows: &rows,
@@ -225,6 +244,8 @@ fn cell(text: &str) -> String {
 
 /// Everything the audit found, for the renderers.
 struct Findings<'a> {
+    /// The design document as the report links it.
+    document_link: &'a str,
     scenario: &'a Scenario,
     engine_name: &'a str,
     rows: &'a [ClaimRow],
@@ -237,6 +258,7 @@ struct Findings<'a> {
 
 fn render_markdown(found: &Findings) -> String {
     let Findings {
+        document_link,
         scenario,
         engine_name,
         rows,
@@ -261,7 +283,9 @@ fn render_markdown(found: &Findings) -> String {
         "{} claims: **{} hold, {} refuted, {} unknown**. Behavioural claims are decided by \
          model checking (a claim holds when every property it rests on holds, in the Rust port \
          and its TLA+ twin alike); numeric claims by z3 (exact rationals, never floating \
-         point). Each row links to its evidence.\n",
+         point); a few by a computation of their own (a routing simulation, a state-space bound, \
+         z3's search for a profitable misreport), each with its evidence file. Each row links to \
+         the line of [the document]({document_link}) where the sentence stands, and to its evidence.\n",
         rows.len(),
         count("holds"),
         count("refuted"),
@@ -282,7 +306,7 @@ fn render_markdown(found: &Findings) -> String {
             md,
             "| `{}` | {} | {} | **{}** | {} | {} | {} |",
             r.id,
-            cell(&r.section),
+            verdicts::location(r, document_link),
             cell(&r.text),
             r.verdict,
             r.decided_by,
@@ -555,6 +579,76 @@ fn junit_cases(
     cases
 }
 
+/// The design document as the report links it: the committed `specs/` copy seen from
+/// `reports/` for the built-in scenario, else the scenario's own file.
+fn document_link(scenario: &Scenario) -> String {
+    if scenario.origin == "built-in" {
+        format!("../specs/{}", flashcheck::specs::document::FILE_NAME)
+    } else {
+        scenario.document.path.display().to_string()
+    }
+}
+
+/// The evidence file of a claim decided by a computation: the sentence, where it stands,
+/// the computation's inputs and output, and the verdict.
+fn computation_evidence(
+    c: &flashcheck::arith::claims::ClaimResult,
+    document_link: &str,
+) -> Option<String> {
+    let body = c.evidence.as_ref()?;
+    let mut md = format!(
+        "# `{}`: {}
+
+",
+        c.id, c.verdict
+    );
+    let _ = writeln!(
+        md,
+        "> {}
+",
+        c.text
+    );
+    if let Some(line) = c.line {
+        // Evidence files sit two folders below the report.
+        let link = if document_link.starts_with("../") {
+            format!("../../{document_link}")
+        } else {
+            document_link.to_string()
+        };
+        let lines: Vec<String> = std::iter::once(line)
+            .chain(c.also.iter().copied())
+            .map(|n| format!("[{n}]({link}#L{n})"))
+            .collect();
+        let _ = writeln!(
+            md,
+            "§{}, design document line(s) {}.
+",
+            c.section,
+            lines.join(", ")
+        );
+    }
+    if let Some(note) = &c.note {
+        let _ = writeln!(
+            md,
+            "Reading: {note}
+"
+        );
+    }
+    let _ = writeln!(
+        md,
+        "Computation: `{}` (`src/arith/`), run by `flashcheck audit` and `flashcheck arith claims`.\n",
+        c.computation.as_deref().unwrap_or("?")
+    );
+    md.push_str(body);
+    let _ = writeln!(
+        md,
+        "
+Verdict: **{}** — {}.",
+        c.verdict, c.reason
+    );
+    Some(md)
+}
+
 /// The per-claim evidence file of the arithmetic claims, one anchored block per claim.
 fn claims_evidence(claims: &[flashcheck::arith::claims::ClaimResult]) -> String {
     let mut md = String::from(
@@ -564,6 +658,14 @@ fn claims_evidence(claims: &[flashcheck::arith::claims::ClaimResult]) -> String 
     for c in claims {
         let _ = writeln!(md, "\n<a id=\"{}\"></a>\n", verdicts::anchor(&c.id));
         let _ = writeln!(md, "## `{}` (§{}): {}\n", c.id, c.section, c.verdict);
+        if let Some(k) = &c.computation {
+            let _ = writeln!(
+                md,
+                "- decided by a computation (`{k}`): [{}]({})",
+                verdicts::computation_file(&c.id),
+                verdicts::computation_file(&c.id)
+            );
+        }
         let _ = writeln!(md, "> {}\n", c.text);
         if let Some(expr) = &c.expr {
             let _ = writeln!(md, "- checked: `{expr}`");
@@ -577,7 +679,16 @@ fn claims_evidence(claims: &[flashcheck::arith::claims::ClaimResult]) -> String 
         for [left, right] in &c.sides {
             let _ = writeln!(md, "- sides: {left} vs {right}");
         }
-        let _ = writeln!(md, "- z3: {}", c.reason);
+        let _ = writeln!(
+            md,
+            "- {}: {}",
+            if c.computation.is_some() {
+                "decision"
+            } else {
+                "z3"
+            },
+            c.reason
+        );
         if let Some(note) = &c.note {
             let _ = writeln!(md, "- reading: {note}");
         }

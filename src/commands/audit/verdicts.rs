@@ -17,7 +17,12 @@ pub struct ClaimRow {
     pub id: String,
     /// Section(s) of the document.
     pub section: String,
-    /// `model checking` or `z3`.
+    /// The line of the design document where the sentence stands.
+    pub line: Option<usize>,
+    /// Further lines of the document it rests on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<usize>,
+    /// `model checking`, `z3`, or the computation that decided it.
     pub decided_by: &'static str,
     /// The original sentence.
     pub text: String,
@@ -98,6 +103,8 @@ pub fn behaviour_row(claim: &BehaviourClaim, outcomes: &[ModelOutcome], graphs: 
     ClaimRow {
         id: claim.id.clone(),
         section: claim.section.clone(),
+        line: Some(claim.line),
+        also: claim.also.clone(),
         decided_by: "model checking",
         text: claim.text.clone(),
         verdict,
@@ -106,24 +113,69 @@ pub fn behaviour_row(claim: &BehaviourClaim, outcomes: &[ModelOutcome], graphs: 
     }
 }
 
-/// The row of an arithmetic claim.
+/// The row of an arithmetic claim; a claim decided by a computation links its evidence
+/// file, `evidence/arith/<claim-id>.md` (see [`computation_file`]).
 pub fn arith_row(claim: &ClaimResult) -> ClaimRow {
+    let mut evidence = vec![(
+        "z3".into(),
+        format!("evidence/arith/claims.md#{}", anchor(&claim.id)),
+    )];
+    if claim.evidence.is_some() {
+        evidence.insert(
+            0,
+            (
+                "computation".into(),
+                format!("evidence/arith/{}", computation_file(&claim.id)),
+            ),
+        );
+    }
     ClaimRow {
         id: claim.id.clone(),
         section: claim.section.clone(),
-        decided_by: "z3",
+        line: claim.line,
+        also: claim.also.clone(),
+        decided_by: match claim.computation.as_deref() {
+            Some("routing") => "routing simulation",
+            Some("state_space") => "state-space bound",
+            _ => "z3",
+        },
         text: claim.text.clone(),
         verdict: match claim.verdict {
             ArithVerdict::Holds => "holds",
             ArithVerdict::Refuted => "refuted",
             ArithVerdict::Unknown => "unknown",
         },
-        why: claim.note.clone().unwrap_or_else(|| claim.reason.clone()),
-        evidence: vec![(
-            "z3".into(),
-            format!("evidence/arith/claims.md#{}", anchor(&claim.id)),
-        )],
+        why: match (&claim.computation, &claim.note) {
+            // A computation's own one-line reason is the finding; the reading follows it.
+            (Some(_), Some(note)) => format!("{} (reading: {note})", claim.reason),
+            (Some(_), None) => claim.reason.clone(),
+            (None, note) => note.clone().unwrap_or_else(|| claim.reason.clone()),
+        },
+        evidence,
     }
+}
+
+/// The evidence file of a claim decided by a computation, under `evidence/arith/`.
+pub fn computation_file(id: &str) -> String {
+    format!("{}.md", anchor(id))
+}
+
+/// Where the claim stands in the document: `§1.1/1.2, lines 83, 135`, each line a link into
+/// `document` (the design document as the report links it).
+pub fn location(row: &ClaimRow, document: &str) -> String {
+    let Some(line) = row.line else {
+        return row.section.clone();
+    };
+    let lines: Vec<String> = std::iter::once(line)
+        .chain(row.also.iter().copied())
+        .map(|n| format!("[{n}]({document}#L{n})"))
+        .collect();
+    format!(
+        "§{}, line{} {}",
+        row.section,
+        if lines.len() > 1 { "s" } else { "" },
+        lines.join(", ")
+    )
 }
 
 /// An HTML anchor id for a claim id (letters, digits and `-` only).
