@@ -105,6 +105,12 @@ fn claims_report() {
     assert_eq!(find("4.1-closed-form")["verdict"], "holds");
     assert_eq!(find("3.1-optimised-total")["value"], "123");
     assert_eq!(find("4.3-utilisation-gain")["verdict"], "holds");
+    assert_eq!(find("2.3-consistent-hashing")["verdict"], "refuted");
+    assert_eq!(find("2.3-consistent-hashing")["computation"], "routing");
+    assert_eq!(find("2.3-consistent-hashing")["line"], 427);
+    assert_eq!(find("3.2-liveness-and-state-space")["verdict"], "refuted");
+    assert_eq!(find("4.2-incentive-compatibility")["verdict"], "holds");
+    assert_eq!(find("4.1-nash")["verdict"], "refuted");
     insta::assert_json_snapshot!("arith_claims_json", v);
 }
 
@@ -190,7 +196,7 @@ fn bad_claims_exit_2() {
         let p = dir.path().join(format!("c{i}.toml"));
         std::fs::write(
             &p,
-            format!("[[claim]]\nid = \"x\"\nsection = \"0\"\ntext = \"t\"\n{body}\n"),
+            format!("[[claim]]\nid = \"x\"\nsection = \"0\"\nline = 74\ntext = \"t\"\n{body}\n"),
         )
         .unwrap();
         let ps = p.to_str().unwrap();
@@ -200,6 +206,55 @@ fn bad_claims_exit_2() {
             &["claim[0] (x).", reason],
         );
     }
+    // A claim must cite its line of the design document, and a line the document has.
+    for (lines, reason) in [
+        ("", "claim `x`: missing `line`"),
+        (
+            "line = 99999\n",
+            "claim `x`: `line` = 99999 is not a line of specs/double11-design.md",
+        ),
+    ] {
+        let p = dir.path().join("lines.toml");
+        std::fs::write(
+            &p,
+            format!(
+                "[[claim]]\nid = \"x\"\nsection = \"0\"\n{lines}text = \"t\"\nexpr = \"1 < 2\"\n"
+            ),
+        )
+        .unwrap();
+        let ps = p.to_str().unwrap();
+        assert_bad(
+            &["arith", "claims", "--claims", ps],
+            &format!("{ps}:2:"),
+            &[reason],
+        );
+    }
+    // A computation of an unknown kind, or with a key its kind does not take.
+    for (compute, reason) in [
+        ("kind = \"guess\"", "unknown computation `guess`"),
+        (
+            "kind = \"routing\"\ncode = \"modulo\"\nnamed = \"consistent_hashing\"\nshards = 32\nkeys = 5",
+            "claim[0] (x).compute.keys",
+        ),
+        (
+            "kind = \"state_space\"\nmodel = \"inventory\"\nusers = 3\nstock = 2\nclaimed_states = 9",
+            "a structural bound is derived for \"inventory-seed\" only",
+        ),
+    ] {
+        let p = dir.path().join("compute.toml");
+        std::fs::write(
+            &p,
+            format!("[[claim]]\nid = \"x\"\nsection = \"0\"\nline = 74\ntext = \"t\"\n[claim.compute]\n{compute}\n"),
+        )
+        .unwrap();
+        let ps = p.to_str().unwrap();
+        assert_bad(&["arith", "claims", "--claims", ps], ps, &[reason]);
+    }
+    assert_bad(
+        &["arith", "claims", "--document", "/nonexistent/design.md"],
+        "/nonexistent/design.md",
+        &["cannot read"],
+    );
     assert_bad(
         &["arith", "claims", "--claims", "/nonexistent/claims.toml"],
         "/nonexistent/claims.toml",
