@@ -47,9 +47,19 @@ fn quint_traces(quint: &Path, out: &Path, n: usize, seed: u64) {
     let status = std::process::Command::new(quint.join("node_modules/.bin/quint"))
         .current_dir(out)
         .args(["run", "--backend", "typescript", "--mbt"])
-        .args(["--max-samples", &n.to_string(), "--n-traces", &n.to_string()])
+        .args([
+            "--max-samples",
+            &n.to_string(),
+            "--n-traces",
+            &n.to_string(),
+        ])
         .args(["--max-steps", "6", "--seed", &seed.to_string()])
-        .args(["--invariant", "no_oversell", "--out-itf", "quint_{seq}.itf.json"])
+        .args([
+            "--invariant",
+            "no_oversell",
+            "--out-itf",
+            "quint_{seq}.itf.json",
+        ])
         .arg(repo("tests/quint/inventory.qnt"))
         .output()
         .expect("quint runs");
@@ -101,7 +111,10 @@ fn quint_traces_with_two_binders_replay_against_the_reference_implementation() {
             "{stdout}{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(stdout.contains("8 path(s)") && stdout.contains("all conform"), "{stdout}");
+        assert!(
+            stdout.contains("8 path(s)") && stdout.contains("all conform"),
+            "{stdout}"
+        );
     }
 }
 

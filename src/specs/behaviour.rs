@@ -47,6 +47,7 @@ struct RawFile {
 
 /// Parses and validates `specs/behaviour.toml`; `file` names the source in errors.
 pub fn parse_behaviour_str(text: &str, file: &Path) -> Result<Vec<BehaviourClaim>, SpecError> {
+    let text = crate::input::strip_bom(text);
     let invalid = |line: usize, problem: SpecProblem| SpecError::Invalid {
         file: file.to_path_buf(),
         line,
@@ -97,9 +98,11 @@ pub fn parse_behaviour_str(text: &str, file: &Path) -> Result<Vec<BehaviourClaim
 
 /// Reads and validates a behaviour-claims file.
 pub fn load_behaviour(path: &Path) -> Result<Vec<BehaviourClaim>, SpecError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SpecError::Io {
-        file: path.to_path_buf(),
-        source,
+    let text = crate::input::read_text(path, crate::input::SPEC_LIMIT).map_err(|source| {
+        SpecError::Io {
+            file: path.to_path_buf(),
+            source,
+        }
     })?;
     parse_behaviour_str(&text, path)
 }
