@@ -283,7 +283,7 @@ fn itf_meta_of_another_model_or_constants_is_refused() {
             .args(["replay", "breaker", "--traces"])
             .arg(&traces),
     );
-    assert_one_line_exit_2(&r, &["#meta.model", "inventory", "breaker"]);
+    assert_one_line_exit_2(&r, &["not a replayable trace", "#meta.model", "inventory", "breaker"]);
     let r = run_with(
         flashcheck()
             .args(["replay", "inventory", "-c", "Stock=1", "--traces"])

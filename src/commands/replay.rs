@@ -94,8 +94,9 @@ where
 /// the wrong configuration, and might even conform).
 fn check_trace_origins(dir: &Path, model: &str, constants: &str) -> Result<()> {
     for file in trace_files(dir)? {
-        let meta = read_meta(&file).with_context(|| file.display().to_string())?;
-        check_origin(&meta, model, constants).with_context(|| file.display().to_string())?;
+        let what = || format!("{}: not a replayable trace", file.display());
+        let meta = read_meta(&file).with_context(what)?;
+        check_origin(&meta, model, constants).with_context(what)?;
     }
     Ok(())
 }
