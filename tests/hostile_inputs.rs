@@ -69,7 +69,7 @@ fn audit_out_that_is_a_file_is_one_line() {
 #[test]
 fn audit_out_never_deletes_files_it_did_not_write() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path();
+    let out = &dir.path().join("out");
     std::fs::create_dir_all(out.join("evidence/traces")).unwrap();
     std::fs::write(out.join("evidence/notes.txt"), "my notes").unwrap();
     std::fs::write(out.join("evidence/traces/mine.itf.json"), "{}").unwrap();
@@ -81,7 +81,8 @@ fn audit_out_never_deletes_files_it_did_not_write() {
         "evidence/stale.txt\n../outside.txt\n",
     )
     .unwrap();
-    std::fs::write(dir.path().join("../outside.txt"), "x").ok();
+    // `../outside.txt` from `out`: a manifest line that reaches out is ignored.
+    std::fs::write(dir.path().join("outside.txt"), "x").unwrap();
     let (code, stdout, stderr) = run_with(
         flashcheck()
             .args(["audit", "--quick", "--out"])
@@ -102,6 +103,7 @@ fn audit_out_never_deletes_files_it_did_not_write() {
         "my bench"
     );
     assert!(!out.join("evidence/stale.txt").exists());
+    assert!(dir.path().join("outside.txt").exists());
     let manifest = std::fs::read_to_string(out.join(".flashcheck-audit-manifest")).unwrap();
     assert!(manifest.contains("double11-audit.md") && manifest.contains("junit.xml"));
     assert!(!manifest.contains("notes.txt") && !manifest.contains("mine.itf.json"));
@@ -283,7 +285,15 @@ fn itf_meta_of_another_model_or_constants_is_refused() {
             .args(["replay", "breaker", "--traces"])
             .arg(&traces),
     );
-    assert_one_line_exit_2(&r, &["not a replayable trace", "#meta.model", "inventory", "breaker"]);
+    assert_one_line_exit_2(
+        &r,
+        &[
+            "not a replayable trace",
+            "#meta.model",
+            "inventory",
+            "breaker",
+        ],
+    );
     let r = run_with(
         flashcheck()
             .args(["replay", "inventory", "-c", "Stock=1", "--traces"])
