@@ -172,6 +172,24 @@ pub enum ConstantError {
         /// The names it has.
         known: String,
     },
+    /// The same constant given twice (the last would silently win).
+    #[error("constant {name} is given twice ('{first}', then '{again}'): give it once")]
+    Repeated {
+        /// The constant.
+        name: String,
+        /// The first assignment.
+        first: String,
+        /// The second.
+        again: String,
+    },
+    /// A model's own range check (the value is in its reason).
+    #[error("constant {name}: {reason}")]
+    OutOfRange {
+        /// The constant.
+        name: String,
+        /// Why the model refused it.
+        reason: String,
+    },
     /// A value that does not parse or is out of range.
     #[error("constant {name} = '{value}': {reason}")]
     BadValue {
@@ -199,11 +217,19 @@ impl Constants {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for assignment in assignments {
             let (name, value) = assignment
                 .split_once('=')
                 .ok_or_else(|| ConstantError::Malformed(assignment.clone()))?;
             let name = name.trim();
+            if let Some(first) = seen.insert(name.to_string(), assignment.clone()) {
+                return Err(ConstantError::Repeated {
+                    name: name.to_string(),
+                    first,
+                    again: assignment.clone(),
+                });
+            }
             if !values.contains_key(name) {
                 return Err(ConstantError::Unknown {
                     model: model.as_str(),
@@ -266,9 +292,8 @@ impl Constants {
 }
 
 fn model_error(e: flashcheck_models::inventory::ConstantError) -> ConstantError {
-    ConstantError::BadValue {
+    ConstantError::OutOfRange {
         name: e.constant.to_string(),
-        value: String::new(),
         reason: e.reason,
     }
 }

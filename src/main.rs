@@ -38,7 +38,10 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     match run(cli) {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(2)),
         Err(e) => {
@@ -46,4 +49,43 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A command-line error as one line (clap's message, its continuation lines folded in, its
+/// tips dropped) plus clap's usage line as the hint; help and version print as clap prints
+/// them.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let (message, usage) = one_line(&e.render().to_string());
+    eprintln!("flashcheck: {message}");
+    eprintln!("{usage}");
+    ExitCode::from(2)
+}
+
+/// clap's rendered error → (the message on one line, the hint line).
+fn one_line(rendered: &str) -> (String, String) {
+    let mut message = Vec::new();
+    let mut usage = None;
+    for line in rendered.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with("tip:") || line.starts_with("For more information") {
+            continue;
+        }
+        if line.starts_with("Usage:") {
+            usage = Some(format!("{line} (--help for more)"));
+            continue;
+        }
+        message.push(line.strip_prefix("error: ").unwrap_or(line));
+    }
+    (
+        message.join(" "),
+        usage.unwrap_or_else(|| "For more information, try '--help'.".to_string()),
+    )
 }

@@ -549,10 +549,7 @@ fn traces_are_written_for_the_saga_given_with_saga() {
         assert!(status.status.success(), "{status:?}");
         let walk = std::fs::read_to_string(dir.path().join("saga-walk-0000.itf.json")).unwrap();
         let walk: serde_json::Value = serde_json::from_str(&walk).unwrap();
-        walk["states"][0]["effect"]["#map"]
-            .as_array()
-            .unwrap()
-            .len()
+        walk["states"][0]["effect"].as_array().unwrap().len()
     };
     assert_eq!(run(None), 4, "the seed saga has four steps");
     assert_eq!(run(Some("tests/fixtures/sagas/flash_sale_8.saga.yaml")), 8);

@@ -55,10 +55,11 @@ pub struct Claim {
 /// Loads and validates a claims file against `spec` (names, tenants, layers, arity) and
 /// `document` (every claim's line).
 pub fn load(path: &Path, spec: &Spec, document: &Document) -> Result<Vec<Claim>, ArithError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ArithError::Io {
-        file: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    let text =
+        crate::input::read_text(path, crate::input::SPEC_LIMIT).map_err(|e| ArithError::Io {
+            file: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
     parse(&text, path, spec, document)
 }
 

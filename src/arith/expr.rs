@@ -160,11 +160,26 @@ enum Tok {
     Sym(&'static str),
 }
 
+/// Most tokens in one expression (a claim is a line of arithmetic, not a program).
+pub const MAX_TOKENS: usize = 10_000;
+/// Deepest nesting of parentheses, calls and unary minus: the parser recurses on each, so an
+/// expression nested 5,000 deep must be refused rather than overflow the stack.
+pub const MAX_NESTING: usize = 64;
+/// Deepest expression tree (a chain `a + b + …` nests one level per operator): evaluation
+/// and rendering recurse on it.
+pub const MAX_DEPTH: usize = 256;
+/// Largest decimal exponent of a literal (`1e1000`): beyond it the exact rational alone would
+/// take unbounded time and memory.
+pub const MAX_EXPONENT: i64 = 1000;
+
 fn lex(s: &str) -> Result<Vec<Tok>, String> {
     let cs: Vec<char> = s.chars().collect();
     let mut i = 0;
     let mut out = Vec::new();
     while i < cs.len() {
+        if out.len() > MAX_TOKENS {
+            return Err(format!("the expression is longer than {MAX_TOKENS} tokens"));
+        }
         let c = cs[i];
         if c.is_whitespace() {
             i += 1;
@@ -188,6 +203,15 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
                 }
             }
             let text: String = cs[start..i].iter().collect();
+            let exponent = text
+                .split(['e', 'E'])
+                .nth(1)
+                .map_or(Some(0), |e| e.parse::<i64>().ok());
+            if !matches!(exponent, Some(e) if e.abs() <= MAX_EXPONENT) {
+                return Err(format!(
+                    "number `{text}`: the exponent must be within ±{MAX_EXPONENT}"
+                ));
+            }
             out.push(Tok::Num(
                 parse_decimal(&text).ok_or_else(|| format!("bad number `{text}`"))?,
             ));
@@ -225,13 +249,17 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
 struct Parser {
     toks: Vec<Tok>,
     pos: usize,
+    nesting: usize,
 }
 
-/// Parses an expression; the error says what is wrong and where.
+/// Parses an expression; the error says what is wrong and where. Expressions longer than
+/// [`MAX_TOKENS`], nested deeper than [`MAX_NESTING`] or with a tree deeper than
+/// [`MAX_DEPTH`] are refused.
 pub fn parse(s: &str) -> Result<Expr, String> {
     let mut p = Parser {
         toks: lex(s)?,
         pos: 0,
+        nesting: 0,
     };
     let e = p.conj()?;
     if p.pos != p.toks.len() {
@@ -240,10 +268,48 @@ pub fn parse(s: &str) -> Result<Expr, String> {
             p.show(p.pos)
         ));
     }
+    let depth = depth(&e);
+    if depth > MAX_DEPTH {
+        return Err(format!(
+            "the expression nests {depth} operators deep (at most {MAX_DEPTH}): split it"
+        ));
+    }
     Ok(e)
 }
 
+/// The depth of an expression tree, without recursion.
+fn depth(e: &Expr) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(e, 1usize)];
+    while let Some((e, d)) = stack.pop() {
+        deepest = deepest.max(d);
+        match e {
+            Expr::Num(_) | Expr::Name(_) => {}
+            Expr::Neg(a) | Expr::Pow(a, _) => stack.push((a, d + 1)),
+            Expr::Bin(_, a, b) | Expr::Cmp(_, a, b) => {
+                stack.push((a, d + 1));
+                stack.push((b, d + 1));
+            }
+            Expr::Call(_, args) | Expr::And(args) => {
+                stack.extend(args.iter().map(|a| (a, d + 1)));
+            }
+        }
+    }
+    deepest
+}
+
 impl Parser {
+    /// One level deeper into parentheses, a call or a unary minus.
+    fn nest(&mut self) -> Result<(), String> {
+        self.nesting += 1;
+        if self.nesting > MAX_NESTING {
+            return Err(format!(
+                "the expression is nested more than {MAX_NESTING} deep (parentheses, calls, minus signs)"
+            ));
+        }
+        Ok(())
+    }
+
     fn show(&self, i: usize) -> String {
         match self.toks.get(i) {
             None => "end of input".into(),
@@ -332,7 +398,10 @@ impl Parser {
     }
     fn unary(&mut self) -> Result<Expr, String> {
         if self.eat("-") {
-            Ok(Expr::Neg(Box::new(self.unary()?)))
+            self.nest()?;
+            let e = Expr::Neg(Box::new(self.unary()?));
+            self.nesting -= 1;
+            Ok(e)
         } else {
             self.power()
         }
@@ -376,6 +445,7 @@ impl Parser {
                         .iter()
                         .find(|(n, _, _)| *n == name)
                         .ok_or_else(|| format!("unknown function `{name}`"))?;
+                    self.nest()?;
                     let mut args = Vec::new();
                     if !self.eat(")") {
                         loop {
@@ -386,6 +456,7 @@ impl Parser {
                             self.expect(",")?;
                         }
                     }
+                    self.nesting -= 1;
                     if args.len() != *arity {
                         return Err(format!(
                             "`{name}` takes {arity} argument(s), got {}",
@@ -399,8 +470,10 @@ impl Parser {
             }
             Some(Tok::Sym("(")) => {
                 self.pos += 1;
+                self.nest()?;
                 let e = self.conj()?;
                 self.expect(")")?;
+                self.nesting -= 1;
                 Ok(e)
             }
             _ => Err(format!(

@@ -118,9 +118,11 @@ pub struct Spec {
 impl Spec {
     /// Reads and validates a spec file.
     pub fn load(path: &Path) -> Result<Spec, ArithError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ArithError::Io {
-            file: path.to_path_buf(),
-            reason: e.to_string(),
+        let text = crate::input::read_text(path, crate::input::SPEC_LIMIT).map_err(|e| {
+            ArithError::Io {
+                file: path.to_path_buf(),
+                reason: e.to_string(),
+            }
         })?;
         Spec::parse(&text, path)
     }

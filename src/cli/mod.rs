@@ -56,6 +56,22 @@ pub struct ModelArgs {
     pub saga: Option<PathBuf>,
 }
 
+impl ModelArgs {
+    /// The command line `flashcheck SUBCOMMAND MODEL -c …` that reproduces a run with these
+    /// model arguments: the constants after defaults and, when given, `--saga FILE`.
+    pub fn reproduce(&self, subcommand: &str, constants: &crate::catalog::Constants) -> String {
+        let mut command = format!(
+            "flashcheck {subcommand} {} {}",
+            self.model.as_str(),
+            constants.as_args()
+        );
+        if let Some(saga) = &self.saga {
+            command.push_str(&format!(" --saga {}", saga.display()));
+        }
+        command
+    }
+}
+
 /// Output format flags.
 #[derive(Debug, Args)]
 pub struct OutputArgs {

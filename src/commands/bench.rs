@@ -108,8 +108,31 @@ fn mb(bytes: u64) -> f64 {
     bytes as f64 / 1e6
 }
 
+/// Fails now, with one line, when `out` cannot be written, rather than after minutes of
+/// measuring (`--out /proc/x.md`, a directory, a read-only place). Leaves no file behind.
+fn check_writable(out: &std::path::Path) -> Result<()> {
+    if out.is_dir() {
+        anyhow::bail!("--out {}: a directory, not a file", out.display());
+    }
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("--out {}: cannot create its directory", out.display()))?;
+    }
+    let existed = out.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(out)
+        .with_context(|| format!("--out {}: cannot write", out.display()))?;
+    if !existed {
+        let _ = std::fs::remove_file(out);
+    }
+    Ok(())
+}
+
 /// Runs the benchmark and writes `args.out`.
 pub fn run(args: &BenchArgs) -> Result<i32> {
+    check_writable(&args.out)?;
     let mut sizes: Vec<(u64, u64)> = vec![(6, 4), (7, 4), (8, 5), (9, 6), (9, 5), (10, 6)];
     if args.large {
         sizes.push((11, 6));

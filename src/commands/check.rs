@@ -32,11 +32,7 @@ pub fn run(args: &CheckArgs) -> Result<i32> {
     options.limits.timeout = timeout(args.timeout)?;
     options.progress = !args.output.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     options.liveness = !args.safety_only;
-    let command = format!(
-        "flashcheck check {} {}",
-        args.model.model.as_str(),
-        constants.as_args()
-    );
+    let command = args.model.reproduce("check", &constants);
     let report = port.check(args.model.model.as_str(), command, &options);
     print_report(&report, &args.output);
     Ok(report.exit_code())

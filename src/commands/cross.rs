@@ -15,11 +15,7 @@ pub fn run(args: &CrossArgs) -> Result<i32> {
     let (constants, port) = build_port(model, &args.model.constants, args.model.saga.as_deref())?;
     let engine = EngineChoice::parse(args.engine.engine.as_deref())?
         .resolve(args.engine.tla2tools.as_deref())?;
-    let command = format!(
-        "flashcheck cross {} {}",
-        model.as_str(),
-        constants.as_args()
-    );
+    let command = args.model.reproduce("cross", &constants);
     let rust = port.check(model.as_str(), command.clone(), &CheckOptions::default());
     let dir = tempfile::tempdir()?;
     let job = twin::job(model, &port, dir.path())?;

@@ -18,8 +18,12 @@ pub fn arith(args: &flashcheck::arith::ArithArgs) -> anyhow::Result<i32> {
     match flashcheck::arith::run(args, &mut std::io::stdout().lock()) {
         Ok(code) => Ok(code),
         Err(e) if e.is_bad_input() => Err(e.into()),
+        // z3 stopped (its own limit, or a result it could not decide): exit 3, and stdout
+        // says so rather than staying empty, since no verdict was printed.
         Err(e) => {
-            eprintln!("flashcheck: {}", e.to_string().replace('\n', " "));
+            let why = e.to_string().replace('\n', " ");
+            println!("arith: stopped before any verdict: {why}");
+            eprintln!("flashcheck: {why}");
             Ok(3)
         }
     }

@@ -15,6 +15,7 @@ use flashcheck::replay::saga::{max_running_sagas, SagaConformance};
 use flashcheck::replay::token_bucket::BucketConformance;
 use flashcheck::replay::{Conformance, ExecutorChoice};
 use flashcheck::specs::SagaDefinition;
+use flashcheck::trace::{check_origin, read_meta};
 use flashcheck_models::Spec;
 
 use std::path::{Path, PathBuf};
@@ -88,6 +89,18 @@ where
     })?)
 }
 
+/// Refuses the trace files under `dir` whose `#meta` names another model or other
+/// constants than `model`'s `constants` (a trace that would otherwise be matched against
+/// the wrong configuration, and might even conform).
+fn check_trace_origins(dir: &Path, model: &str, constants: &str) -> Result<()> {
+    for file in trace_files(dir)? {
+        let what = || format!("{}: not a replayable trace", file.display());
+        let meta = read_meta(&file).with_context(what)?;
+        check_origin(&meta, model, constants).with_context(what)?;
+    }
+    Ok(())
+}
+
 /// Runs `flashcheck replay`.
 pub fn run(args: &ReplayArgs) -> Result<i32> {
     let saga_file = args.model.saga.as_deref();
@@ -112,6 +125,21 @@ pub fn run(args: &ReplayArgs) -> Result<i32> {
                  open-file limit (ulimit -n) leaves room for {max}"
             );
         }
+    }
+    if args.generate == Some(0) {
+        bail!("--generate 0: nothing to replay (give at least 1 walk)");
+    }
+    if args.workload == Some(0) {
+        bail!("--workload 0: nothing to replay (give at least 1 client)");
+    }
+    if args.store != StoreChoice::Auto && !matches!(port, Port::Inventory(_)) {
+        bail!(
+            "--store: model {} has no stock store (only inventory replays against one)",
+            args.model.model
+        );
+    }
+    if let Some(dir) = &args.traces {
+        check_trace_origins(dir, args.model.model.as_str(), &constants.as_args())?;
     }
     let saga = load_saga_or_seed(saga_file)?;
     let stock = args.workload.map(|users| {

@@ -6,7 +6,7 @@ use flashcheck::catalog::build_port;
 use flashcheck::cli::TracesArgs;
 use flashcheck::report::{PropertyKind, Verdict};
 use flashcheck::trace::generate::{self, TraceRequest};
-use flashcheck::trace::Trace;
+use flashcheck::trace::{Encoding, Trace};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -60,14 +60,23 @@ pub fn write_report_traces(report: &flashcheck::report::CheckReport, out: &Path)
             (_, Verdict::Violated) => "counterexample",
             _ => continue,
         };
+        // The constants as `-c` arguments, as `flashcheck traces` writes them (a string value
+        // loses TLA+'s quotes), so that `replay` can tell which configuration a trace is of.
+        let constants = report
+            .constants
+            .iter()
+            .map(|(k, v)| format!("-c {k}={}", v.trim_matches('"')))
+            .collect::<Vec<_>>()
+            .join(" ");
         let meta = BTreeMap::from([
             ("model".to_string(), json!(report.model)),
             ("engine".to_string(), json!(report.engine.as_str())),
-            ("constants".to_string(), json!(report.constants)),
+            ("constants".to_string(), json!(constants)),
             ("kind".to_string(), json!(kind)),
             ("property".to_string(), json!(p.name)),
         ]);
-        let trace = Trace::from_steps(meta, steps, p.cycle_start);
+        let trace = Trace::from_steps(meta, steps, p.cycle_start)
+            .with_encoding(Encoding::of_name(&report.model));
         trace.write(&out.join(format!("{}-{}-{kind}.itf.json", report.model, p.name)))?;
         written += 1;
     }

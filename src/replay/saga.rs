@@ -515,12 +515,29 @@ pub enum SagaConformanceError {
         /// The first difference.
         reason: String,
     },
+    /// No log directory can be created under the temporary directory (`TMPDIR`).
+    #[error("saga replay: cannot create a log directory under {dir} (set TMPDIR to a writable directory): {reason}")]
+    LogDir {
+        /// The temporary directory tried.
+        dir: String,
+        /// The OS error.
+        reason: String,
+    },
 }
 
 impl SagaConformance {
     /// The correspondence for `model`, built from `definition`'s steps (as
     /// [`crate::catalog::step_list`] builds them).
     pub fn new(model: Saga, definition: SagaDefinition) -> Result<Self, SagaConformanceError> {
+        // Every run logs to a fresh temporary directory (`build` has no error path): find out
+        // now, with a clear error, whether one can be created.
+        tempfile::Builder::new()
+            .prefix("flashcheck-saga-")
+            .tempdir()
+            .map_err(|e| SagaConformanceError::LogDir {
+                dir: std::env::temp_dir().display().to_string(),
+                reason: e.to_string(),
+            })?;
         let constants: BTreeMap<&str, String> = model.constants().into_iter().collect();
         let retries = constants
             .get("R")

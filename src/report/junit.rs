@@ -25,11 +25,28 @@ pub enum Outcome {
     Skipped(String),
 }
 
+/// `text` as an XML 1.0 attribute value: markup characters escaped, tab, newline and carriage
+/// return kept as character references (an attribute would otherwise normalise them to
+/// spaces), and every character XML 1.0 forbids (other C0 controls, U+FFFE, U+FFFF) replaced
+/// by U+FFFD, so the document stays well-formed whatever a message holds.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}' => {
+                out.push(c)
+            }
+            _ => out.push('\u{FFFD}'),
+        }
+    }
+    out
 }
 
 /// Renders `cases` as one `<testsuites>` document, suites in first-seen order.

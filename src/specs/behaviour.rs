@@ -57,6 +57,7 @@ pub fn parse_behaviour_str(
     file: &Path,
     document: &Document,
 ) -> Result<Vec<BehaviourClaim>, SpecError> {
+    let text = crate::input::strip_bom(text);
     let invalid = |line: usize, problem: SpecProblem| SpecError::Invalid {
         file: file.to_path_buf(),
         line,
@@ -122,9 +123,11 @@ pub fn parse_behaviour_str(
 
 /// Reads and validates a behaviour-claims file against `document`.
 pub fn load_behaviour(path: &Path, document: &Document) -> Result<Vec<BehaviourClaim>, SpecError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SpecError::Io {
-        file: path.to_path_buf(),
-        source,
+    let text = crate::input::read_text(path, crate::input::SPEC_LIMIT).map_err(|source| {
+        SpecError::Io {
+            file: path.to_path_buf(),
+            source,
+        }
     })?;
     parse_behaviour_str(&text, path, document)
 }

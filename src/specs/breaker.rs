@@ -121,15 +121,18 @@ struct RawBucket {
 
 /// Reads and validates a breaker settings file.
 pub fn load_breaker_file(path: &Path) -> Result<BreakerFile, SpecError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SpecError::Io {
-        file: path.to_path_buf(),
-        source,
+    let text = crate::input::read_text(path, crate::input::SPEC_LIMIT).map_err(|source| {
+        SpecError::Io {
+            file: path.to_path_buf(),
+            source,
+        }
     })?;
     parse_breaker_str(&text, path)
 }
 
 /// Parses and validates breaker TOML; `file` is only used to name the source in errors.
 pub fn parse_breaker_str(text: &str, file: &Path) -> Result<BreakerFile, SpecError> {
+    let text = crate::input::strip_bom(text);
     let lines = LineIndex { text };
     parse_located(text, &lines).map_err(|(line, problem)| SpecError::Invalid {
         file: file.to_path_buf(),

@@ -74,6 +74,8 @@ pub enum SpecProblem {
     UnknownKey { key: String },
     #[error("`{key}` must be {expected}")]
     WrongType { key: String, expected: &'static str },
+    #[error("`{key}` is null (`~`): give it a value")]
+    NullValue { key: String },
     #[error("`{key}` must not be empty")]
     EmptyValue { key: String },
     #[error("the saga has no steps")]

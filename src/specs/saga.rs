@@ -57,11 +57,14 @@ fn quote(text: &str) -> String {
     out
 }
 
-/// Reads and validates a saga definition file.
+/// Reads and validates a saga definition file (a regular file of at most
+/// [`crate::input::SPEC_LIMIT`] bytes).
 pub fn load_saga(path: &Path) -> Result<SagaDefinition, SpecError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SpecError::Io {
-        file: path.to_path_buf(),
-        source,
+    let text = crate::input::read_text(path, crate::input::SPEC_LIMIT).map_err(|source| {
+        SpecError::Io {
+            file: path.to_path_buf(),
+            source,
+        }
     })?;
     parse_saga_str(&text, path)
 }
@@ -76,7 +79,8 @@ pub fn parse_saga_str(text: &str, file: &Path) -> Result<SagaDefinition, SpecErr
 }
 
 fn parse_located(text: &str) -> Result<SagaDefinition, Located> {
-    let root = parse_document(text)?;
+    // A UTF-8 byte order mark (Windows editors write one) is not content.
+    let root = parse_document(crate::input::strip_bom(text))?;
     let mut top = Fields::of(&root, "the document")?;
     let saga_node = top.required("saga")?;
     top.no_others()?;
@@ -98,9 +102,12 @@ fn parse_located(text: &str) -> Result<SagaDefinition, Located> {
         let mut fields = Fields::of(item, "steps[]")?;
         let step_name = fields.required_text("name")?;
         let service = fields.required_text("service")?;
+        // `compensation: ~` (YAML's null) is no compensation, like a missing key.
         let compensation = match fields.optional("compensation") {
-            Some(entry) => scalar_text(&entry.value, "compensation")?,
-            None => {
+            Some(entry) if !matches!(entry.value, Node::Scalar { null: true, .. }) => {
+                scalar_text(&entry.value, "compensation")?
+            }
+            _ => {
                 return Err((
                     item.line(),
                     SpecProblem::MissingCompensation { step: step_name },
@@ -137,10 +144,22 @@ fn wrong_type(node: &Node, key: &str, expected: &'static str) -> Located {
     )
 }
 
+fn value_is_blank(node: &Node) -> bool {
+    matches!(node, Node::Scalar { value, .. } if value.trim().is_empty())
+}
+
 /// The non-blank text of a scalar node.
 fn scalar_text(node: &Node, key: &str) -> Result<String, Located> {
     match node {
-        Node::Scalar { value, line } if value.trim().is_empty() => Err((
+        Node::Scalar {
+            null: true, line, ..
+        } if !value_is_blank(node) => Err((
+            *line,
+            SpecProblem::NullValue {
+                key: key.to_string(),
+            },
+        )),
+        Node::Scalar { value, line, .. } if value.trim().is_empty() => Err((
             *line,
             SpecProblem::EmptyValue {
                 key: key.to_string(),

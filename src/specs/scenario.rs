@@ -72,14 +72,19 @@ impl Scenario {
         }
     }
 
-    /// The scenario in `dir`, which must hold every file of [`SCENARIO_FILES`].
+    /// The scenario in `dir`, which must hold every file of [`SCENARIO_FILES`], each a
+    /// regular file of at most [`crate::input::SPEC_LIMIT`] bytes (a FIFO or a device is
+    /// refused, not read).
     pub fn from_dir(dir: &Path) -> Result<Self, SpecError> {
         let read = |name: &str| -> Result<SpecFile, SpecError> {
             let path = dir.join(name);
-            let text = std::fs::read_to_string(&path).map_err(|source| SpecError::Io {
-                file: path.clone(),
-                source,
-            })?;
+            let text =
+                crate::input::read_text(&path, crate::input::SPEC_LIMIT).map_err(|source| {
+                    SpecError::Io {
+                        file: path.clone(),
+                        source,
+                    }
+                })?;
             Ok(SpecFile { path, text })
         };
         Ok(Scenario {

@@ -2,16 +2,27 @@
 //! `yaml-rust2`'s event parser, so validation errors can point at the offending line.
 
 use yaml_rust2::parser::{Event, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::SpecProblem;
 
 /// A located YAML node.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Node {
-    Scalar { value: String, line: usize },
-    Sequence { items: Vec<Node>, line: usize },
-    Mapping { entries: Vec<Entry>, line: usize },
+    /// `null`: a plain (unquoted) `~`, `null`, `Null`, `NULL` or nothing, YAML's null.
+    Scalar {
+        value: String,
+        line: usize,
+        null: bool,
+    },
+    Sequence {
+        items: Vec<Node>,
+        line: usize,
+    },
+    Mapping {
+        entries: Vec<Entry>,
+        line: usize,
+    },
 }
 
 /// One `key: value` pair of a mapping.
@@ -90,7 +101,11 @@ impl Builder {
     fn push(&mut self, event: Event, mark: &Marker) -> Result<(), Located> {
         let line = line_of(mark);
         match event {
-            Event::Scalar(value, ..) => self.complete(Node::Scalar { value, line }, line),
+            Event::Scalar(value, style, ..) => {
+                let null = style == TScalarStyle::Plain
+                    && matches!(value.as_str(), "~" | "null" | "Null" | "NULL" | "");
+                self.complete(Node::Scalar { value, line, null }, line)
+            }
             Event::SequenceStart(..) => {
                 self.reject_container_key(line)?;
                 self.stack.push(Open::Sequence {

@@ -6,14 +6,14 @@ use std::path::PathBuf;
 /// A trace that cannot be read, written or matched against a model.
 #[derive(Debug, thiserror::Error)]
 pub enum TraceError {
-    /// The file could not be read or written.
-    #[error("{path}: {source}")]
+    /// The file could not be read or written. The OS error is part of the message and not a
+    /// `source`, so that an error chain prints it once.
+    #[error("{path}: {error}", path = .path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The OS error.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// Not JSON (or cut short): where the parser stopped.
     #[error("not valid JSON at line {line}, column {column} (state {state}, field {field}): {message}", state = opt(*.state), field = .field.as_deref().unwrap_or("-"))]
@@ -54,6 +54,16 @@ pub enum TraceError {
         expected: String,
         /// The trace's value.
         actual: String,
+    },
+    /// The trace's `#meta` names another model or other constants than the replay's.
+    #[error("#meta.{field} is '{written}', but the replay is of '{replayed}'")]
+    Origin {
+        /// `model` or `constants`.
+        field: &'static str,
+        /// What the trace says.
+        written: String,
+        /// What is being replayed.
+        replayed: String,
     },
     /// The trace takes an action the model does not enable there.
     #[error("state {state}, field mbt::actionTaken: '{action}' is not enabled in the model (enabled: {enabled})")]

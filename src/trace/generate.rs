@@ -1,7 +1,7 @@
 //! `flashcheck traces`: the traces worth replaying — every counterexample, the shortest path
 //! to each `sometimes` property, and seeded random walks — written as ITF files.
 
-use super::{path_steps, random_walk, SplitMix64, Trace, TraceError};
+use super::{path_steps, random_walk, Encoding, SplitMix64, Trace, TraceError};
 use crate::catalog::{Constants, ModelName, Port};
 use crate::check::CheckOptions;
 use crate::report::{PropertyKind, Verdict};
@@ -65,7 +65,7 @@ where
                 "walk",
                 &[("seed", json!(seed)), ("depth", json!(request.depth))],
             );
-            Some(Trace::from_steps(m, &steps, None))
+            Some(Trace::from_steps(m, &steps, None).with_encoding(Encoding::of(request.model)))
         })
         .collect()
 }
@@ -88,7 +88,7 @@ pub fn write_all_for(
 ) -> Result<Vec<Written>, TraceError> {
     std::fs::create_dir_all(out).map_err(|source| TraceError::Io {
         path: out.to_path_buf(),
-        source,
+        error: source,
     })?;
     let name = request.model.as_str();
     let command = format!("flashcheck check {name} {}", request.constants.as_args());
@@ -114,7 +114,7 @@ pub fn write_all_for(
         traces.push((
             format!("{name}-{}-{kind}", p.name),
             kind,
-            Trace::from_steps(m, steps, p.cycle_start),
+            Trace::from_steps(m, steps, p.cycle_start).with_encoding(Encoding::of(request.model)),
         ));
     }
     let walks = match port {

@@ -3,27 +3,37 @@
 //! model path.
 //!
 //! A written trace is `{"#meta": {...}, "vars": [...], "states": [...]}`; each state carries
-//! the model's TLA+ variables (values encoded by [`value`]) plus `mbt::actionTaken` (the
-//! action's name without arguments, `"init"` for the first state, as Quint's `--mbt` writes)
-//! and `mbt::nondetPicks` (the arguments as `{"p1": {"tag": "Some", "value": 2}}`). The full
-//! TLA+ name (`Reserve(2)`) is also kept in the state's `#meta.action`.
+//! the model's TLA+ variables (values encoded by [`value`], sets and binder names by the
+//! model's [`Encoding`]) plus `mbt::actionTaken` (the action's name without arguments,
+//! `"init"` for the first state, as Quint's `--mbt` writes) and `mbt::nondetPicks` (every
+//! binder of the trace's actions, keyed by the TLA+ twin's parameter names as Quint keys them
+//! by its `nondet` binders: `{"u": {"tag": "Some", "value": {"#bigint": "2"}}}`, the unused
+//! ones `None`; left out when no action has parameters). The full TLA+ name (`Reserve(2)`) is
+//! also kept in the state's `#meta.action`. Every `#meta` value is a string (the `itf`
+//! crate's `Trace` reader accepts nothing else).
 //!
 //! Reading goes through the `itf` crate's value type (its `#bigint`/`#set`/`#map`/`#tup`
-//! parsing) one variable at a time, so every error names the state index and the field.
-//! Matching a trace to a model ([`decode_path`]) needs no per-model code: at each state it
-//! takes the enabled action whose name matches and whose successor's view equals the trace's
-//! state; a trace with no action names (Apalache's) is matched on states alone.
+//! parsing) one state at a time, without holding the whole document as a JSON tree, so every
+//! error names the state index and the field and a large trace costs little more than its
+//! text. Matching a trace to a model ([`decode_path`]) needs no per-model code: at each state
+//! it takes the enabled action whose name matches (a Quint state names the action and its
+//! binders' values: every argument of the action must be among them) and whose successor's
+//! view equals the trace's state; a trace with no action names (Apalache's) is matched on
+//! states alone.
 
+pub mod encoding;
 pub mod error;
 pub mod generate;
+mod read;
 pub mod value;
 
+pub use encoding::Encoding;
 pub use error::TraceError;
 
 use crate::report::Step;
 use flashcheck_models::Spec;
 use serde_json::{json, Value as Json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The variable holding the action's name.
@@ -38,8 +48,13 @@ pub struct TraceState {
     /// The full action name (`Reserve(2)`, `Init`), or its bare name when only that is known,
     /// or `None` when the trace does not say.
     pub action: Option<String>,
+    /// Quint's `mbt::nondetPicks` that were `Some`, as TLA+ writes the values (`2`, `TRUE`):
+    /// the taken action's arguments are among them (other binders of the step may be too).
+    pub picks: Vec<String>,
     /// The model's variables, by TLA+ name.
     pub vars: BTreeMap<String, Json>,
+    /// The variables the trace writes as `#set` (compared with the model's as sets).
+    pub sets: BTreeSet<String>,
 }
 
 /// A trace read from, or to be written as, ITF.
@@ -51,6 +66,8 @@ pub struct Trace {
     pub states: Vec<TraceState>,
     /// Index a lasso loops back to (ITF's `loop`).
     pub loop_index: Option<usize>,
+    /// How the model's sets and binders are written (the default: no sets, binders `p1`…).
+    pub encoding: Encoding,
 }
 
 /// Splits `Reserve(2)` into `("Reserve", ["2"])`; a name without parentheses has no arguments.
@@ -69,11 +86,32 @@ pub fn split_action(name: &str) -> (&str, Vec<&str>) {
     }
 }
 
+/// An action argument as TLA+ prints it (`2`, `TRUE`, `"x"`) as an ITF value.
 fn pick_value(arg: &str) -> Json {
-    match arg.parse::<i64>() {
-        Ok(n) => json!({"#bigint": n.to_string()}),
-        Err(_) => Json::String(arg.to_string()),
+    match (arg.parse::<i64>(), arg) {
+        (Ok(n), _) => json!({"#bigint": n.to_string()}),
+        (_, "TRUE") => Json::Bool(true),
+        (_, "FALSE") => Json::Bool(false),
+        _ => match arg.strip_prefix('"').and_then(|a| a.strip_suffix('"')) {
+            Some(inner) => Json::String(inner.to_string()),
+            None => Json::String(arg.to_string()),
+        },
     }
+}
+
+/// A plain value as TLA+ prints an action argument: the inverse of [`pick_value`].
+fn pick_text(value: &Json) -> String {
+    match value {
+        Json::Bool(true) => "TRUE".into(),
+        Json::Bool(false) => "FALSE".into(),
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Quint's `None` pick.
+fn no_pick() -> Json {
+    json!({"tag": "None", "value": {"#tup": []}})
 }
 
 impl Trace {
@@ -89,11 +127,21 @@ impl Trace {
                 .iter()
                 .map(|s| TraceState {
                     action: Some(s.action.clone()),
+                    picks: Vec::new(),
                     vars: s.state.clone().into_iter().collect(),
+                    sets: BTreeSet::new(),
                 })
                 .collect(),
             loop_index,
+            encoding: Encoding::default(),
         }
+    }
+
+    /// The trace written with `encoding` (a model's sets and binder names).
+    #[must_use]
+    pub fn with_encoding(mut self, encoding: Encoding) -> Self {
+        self.encoding = encoding;
+        self
     }
 
     /// The ITF document.
@@ -103,8 +151,18 @@ impl Trace {
             .first()
             .map(|s| s.vars.keys().cloned().collect())
             .unwrap_or_default();
+        let mut arities = BTreeMap::new();
+        for state in self.states.iter().skip(1) {
+            let (base, args) = split_action(state.action.as_deref().unwrap_or(""));
+            if !args.is_empty() {
+                arities.insert(base.to_string(), args.len());
+            }
+        }
+        let binders = self.encoding.all_binders(&arities);
         vars.push(ACTION_TAKEN.to_string());
-        vars.push(NONDET_PICKS.to_string());
+        if !binders.is_empty() {
+            vars.push(NONDET_PICKS.to_string());
+        }
         let mut states = Vec::with_capacity(self.states.len());
         for (index, state) in self.states.iter().enumerate() {
             let mut object = serde_json::Map::new();
@@ -115,7 +173,8 @@ impl Trace {
             }
             object.insert("#meta".into(), Json::Object(meta));
             for (name, v) in &state.vars {
-                let encoded = value::to_itf(v, name).map_err(|e| TraceError::Malformed {
+                let set = self.encoding.sets.contains(name);
+                let encoded = value::to_itf(v, name, set).map_err(|e| TraceError::Malformed {
                     state: Some(index),
                     field: e.path,
                     reason: e.reason,
@@ -132,20 +191,31 @@ impl Trace {
             let (base, args) = split_action(full);
             let taken = if index == 0 { "init" } else { base };
             object.insert(ACTION_TAKEN.into(), json!(taken));
-            let picks: serde_json::Map<String, Json> = args
-                .iter()
-                .enumerate()
-                .map(|(i, a)| {
-                    (
-                        format!("p{}", i + 1),
-                        json!({"tag": "Some", "value": pick_value(a)}),
-                    )
-                })
-                .collect();
-            object.insert(NONDET_PICKS.into(), Json::Object(picks));
+            if !binders.is_empty() {
+                let mut picks: serde_json::Map<String, Json> =
+                    binders.iter().map(|b| (b.clone(), no_pick())).collect();
+                if index > 0 {
+                    let names = self.encoding.binder_names(base, args.len());
+                    for (name, arg) in names.into_iter().zip(&args) {
+                        picks.insert(name, json!({"tag": "Some", "value": pick_value(arg)}));
+                    }
+                }
+                object.insert(NONDET_PICKS.into(), Json::Object(picks));
+            }
             states.push(Json::Object(object));
         }
-        let mut meta: serde_json::Map<String, Json> = self.meta.clone().into_iter().collect();
+        // The `itf` crate reads `#meta` values as strings only.
+        let mut meta: serde_json::Map<String, Json> = self
+            .meta
+            .iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    Json::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k.clone(), Json::String(text))
+            })
+            .collect();
         meta.entry("format").or_insert(json!("ITF"));
         meta.entry("format-description")
             .or_insert(json!("https://apalache-mc.org/docs/adr/015adr-trace.html"));
@@ -170,198 +240,44 @@ impl Trace {
             })?;
         std::fs::write(path, text + "\n").map_err(|source| TraceError::Io {
             path: path.to_path_buf(),
-            source,
-        })
-    }
-
-    /// Reads an ITF file.
-    pub fn read(path: &Path) -> Result<Self, TraceError> {
-        let text = std::fs::read_to_string(path).map_err(|source| TraceError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::parse(&text)
-    }
-
-    /// Parses ITF text.
-    pub fn parse(text: &str) -> Result<Self, TraceError> {
-        let doc: Json = serde_json::from_str(text).map_err(|e| {
-            let offset = byte_offset(text, e.line(), e.column());
-            let (state, field) = error::locate(text, offset);
-            TraceError::Syntax {
-                line: e.line(),
-                column: e.column(),
-                state,
-                field,
-                message: e.to_string(),
-            }
-        })?;
-        Self::from_json(&doc)
-    }
-
-    /// Reads a parsed ITF document.
-    pub fn from_json(doc: &Json) -> Result<Self, TraceError> {
-        let top = |field: &str, reason: &str| TraceError::Malformed {
-            state: None,
-            field: field.to_string(),
-            reason: reason.to_string(),
-        };
-        let object = doc
-            .as_object()
-            .ok_or_else(|| top("-", "the top level is not an object"))?;
-        let meta = match object.get("#meta") {
-            None => BTreeMap::new(),
-            Some(Json::Object(m)) => m.clone().into_iter().collect(),
-            Some(_) => return Err(top("#meta", "not an object")),
-        };
-        let states = object
-            .get("states")
-            .ok_or_else(|| top("states", "missing"))?
-            .as_array()
-            .ok_or_else(|| top("states", "not an array"))?;
-        if states.is_empty() {
-            return Err(top(
-                "states",
-                "empty: a trace has at least its initial state",
-            ));
-        }
-        let declared: Option<Vec<String>> = match object.get("vars") {
-            None => None,
-            Some(Json::Array(vs)) => Some(
-                vs.iter()
-                    .map(|v| v.as_str().map(str::to_string))
-                    .collect::<Option<_>>()
-                    .ok_or_else(|| top("vars", "not an array of strings"))?,
-            ),
-            Some(_) => return Err(top("vars", "not an array")),
-        };
-        let loop_index = match object.get("loop") {
-            None | Some(Json::Null) => None,
-            Some(v) => Some(
-                v.as_u64()
-                    .filter(|&l| (l as usize) < states.len())
-                    .ok_or_else(|| top("loop", "not an index of a state"))?
-                    as usize,
-            ),
-        };
-        let mut out = Vec::with_capacity(states.len());
-        for (index, state) in states.iter().enumerate() {
-            out.push(read_state(index, state, declared.as_deref())?);
-        }
-        Ok(Trace {
-            meta,
-            states: out,
-            loop_index,
+            error: source,
         })
     }
 }
 
-fn byte_offset(text: &str, line: usize, column: usize) -> usize {
-    let mut offset = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            return offset + column.min(l.len());
-        }
-        offset += l.len();
-    }
-    text.len()
-}
+pub use read::read_meta;
 
-fn read_state(
-    index: usize,
-    state: &Json,
-    declared: Option<&[String]>,
-) -> Result<TraceState, TraceError> {
-    let bad = |field: &str, reason: String| TraceError::Malformed {
-        state: Some(index),
-        field: field.to_string(),
-        reason,
+/// Refuses a trace whose `#meta` says it was written for another model or other constants
+/// (flashcheck writes `model` and `constants`, the `-c` arguments; a trace without them,
+/// e.g. Quint's, is accepted and matched on its states alone).
+pub fn check_origin(
+    meta: &BTreeMap<String, Json>,
+    model: &str,
+    constants: &str,
+) -> Result<(), TraceError> {
+    let text = |v: &Json| match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
     };
-    let object = state
-        .as_object()
-        .ok_or_else(|| bad("-", "the state is not an object".into()))?;
-    let mut action = match object.get("#meta").and_then(|m| m.get("action")) {
-        None => None,
-        Some(Json::String(s)) => Some(s.clone()),
-        Some(_) => return Err(bad("#meta.action", "not a string".into())),
-    };
-    if action.is_none() {
-        action = match object.get(ACTION_TAKEN) {
-            None => None,
-            Some(Json::String(s)) => Some(with_picks(index, s, object.get(NONDET_PICKS))?),
-            Some(_) => return Err(bad(ACTION_TAKEN, "not a string".into())),
-        };
-    }
-    if let Some(vars) = declared {
-        if let Some(missing) = vars.iter().find(|v| !object.contains_key(v.as_str())) {
-            return Err(bad(
-                missing,
-                "declared in vars but missing from the state".into(),
-            ));
+    if let Some(written) = meta.get("model").map(text) {
+        if written != model {
+            return Err(TraceError::Origin {
+                field: "model",
+                written,
+                replayed: model.to_string(),
+            });
         }
     }
-    let mut vars = BTreeMap::new();
-    for (name, raw) in object {
-        if name.starts_with('#') || name.starts_with("mbt::") {
-            continue;
-        }
-        let parsed: itf::Value = serde_json::from_value(raw.clone())
-            .map_err(|e| bad(name, format!("not an ITF value: {e}")))?;
-        let plain = value::normalise(&parsed, name).map_err(|e| bad(&e.path, e.reason))?;
-        vars.insert(name.clone(), plain);
-    }
-    Ok(TraceState { action, vars })
-}
-
-/// `actionTaken` plus Quint's `nondetPicks` (`{x: {tag: "Some", value: v}}`) as a full name.
-fn with_picks(index: usize, taken: &str, picks: Option<&Json>) -> Result<String, TraceError> {
-    if index == 0 || taken == "init" || taken == "step" {
-        return Ok(if index == 0 {
-            "Init".to_string()
-        } else {
-            taken.to_string()
-        });
-    }
-    let Some(Json::Object(picks)) = picks else {
-        return Ok(taken.to_string());
-    };
-    let mut args = Vec::new();
-    for (k, v) in picks {
-        let field = format!("{NONDET_PICKS}.{k}");
-        match (v.get("tag").and_then(Json::as_str), v.get("value")) {
-            (Some("Some"), Some(value)) => {
-                let parsed: itf::Value =
-                    serde_json::from_value(value.clone()).map_err(|e| TraceError::Malformed {
-                        state: Some(index),
-                        field: field.clone(),
-                        reason: e.to_string(),
-                    })?;
-                let plain =
-                    value::normalise(&parsed, &field).map_err(|e| TraceError::Malformed {
-                        state: Some(index),
-                        field: e.path,
-                        reason: e.reason,
-                    })?;
-                args.push(match plain {
-                    Json::String(s) => s,
-                    other => other.to_string(),
-                });
-            }
-            (Some("None"), _) => {}
-            _ => {
-                return Err(TraceError::Malformed {
-                    state: Some(index),
-                    field,
-                    reason: "expected {\"tag\": \"Some\"|\"None\", \"value\": …}".into(),
-                })
-            }
+    if let Some(written) = meta.get("constants").map(text) {
+        if written != constants {
+            return Err(TraceError::Origin {
+                field: "constants",
+                written,
+                replayed: constants.to_string(),
+            });
         }
     }
-    Ok(if args.is_empty() {
-        taken.to_string()
-    } else {
-        format!("{taken}({})", args.join(", "))
-    })
+    Ok(())
 }
 
 /// The model's variables as plain JSON, by name.
@@ -422,6 +338,31 @@ fn first_difference(
         .map(|k| (k.clone(), "no such variable".into(), trace[k].to_string()))
 }
 
+/// The model's variables as the trace state `like` holds them: the variables it writes as
+/// sets sorted as a read set is (by JSON text), so that set order never makes a mismatch.
+fn vars_like<M: Spec>(model: &M, state: &M::State, like: &TraceState) -> BTreeMap<String, Json> {
+    let mut vars = view_vars(model, state);
+    for name in &like.sets {
+        if let Some(Json::Array(items)) = vars.get_mut(name) {
+            items.sort_by_key(|v| v.to_string());
+        }
+    }
+    vars
+}
+
+/// True when every argument of `args` is among `picks` (as a multiset): Quint's step lists
+/// the values of all its `nondet` binders, the taken action's among them.
+fn args_among(args: &[&str], picks: &[String]) -> bool {
+    let mut left: Vec<&str> = picks.iter().map(String::as_str).collect();
+    args.iter().all(|a| match left.iter().position(|p| p == a) {
+        Some(i) => {
+            left.swap_remove(i);
+            true
+        }
+        None => false,
+    })
+}
+
 /// The model path a trace follows: its initial state and actions. Fails at the first state
 /// the model cannot reproduce, naming the state and the field.
 pub fn decode_path<M: Spec>(
@@ -434,7 +375,10 @@ where
 {
     let first = &trace.states[0];
     let inits = model.init_states();
-    let mut state = match inits.iter().find(|s| view_vars(model, s) == first.vars) {
+    let mut state = match inits
+        .iter()
+        .find(|s| vars_like(model, s, first) == first.vars)
+    {
         Some(s) => s.clone(),
         None => {
             let init = inits.first().ok_or_else(|| TraceError::Malformed {
@@ -442,8 +386,9 @@ where
                 field: "-".into(),
                 reason: "the model has no initial state".into(),
             })?;
-            let (field, expected, actual) = first_difference(&view_vars(model, init), &first.vars)
-                .unwrap_or_else(|| ("-".into(), "?".into(), "?".into()));
+            let (field, expected, actual) =
+                first_difference(&vars_like(model, init, first), &first.vars)
+                    .unwrap_or_else(|| ("-".into(), "?".into(), "?".into()));
             return Err(TraceError::Mismatch {
                 state: 0,
                 action: "Init".into(),
@@ -466,14 +411,24 @@ where
                 full == *name || (!name.contains('(') && split_action(&full).0 == name)
             }
         };
-        let candidates: Vec<&M::Action> = enabled.iter().filter(|a| named(a)).collect();
+        let mut candidates: Vec<&M::Action> = enabled.iter().filter(|a| named(a)).collect();
+        if !step.picks.is_empty() {
+            let picked: Vec<&M::Action> = candidates
+                .iter()
+                .copied()
+                .filter(|a| args_among(&split_action(&model.action_name(a)).1, &step.picks))
+                .collect();
+            if !picked.is_empty() {
+                candidates = picked;
+            }
+        }
         let mut closest = None;
         let mut found = None;
         for a in &candidates {
             let Some(next) = model.next_state(&state, (*a).clone()) else {
                 continue;
             };
-            let vars = view_vars(model, &next);
+            let vars = vars_like(model, &next, step);
             match first_difference(&vars, &step.vars) {
                 None => {
                     found = Some(((*a).clone(), next));

@@ -1,17 +1,17 @@
-//! Values between the two JSON shapes flashcheck meets: the plain JSON of a model's
-//! [`Spec::view`](flashcheck_models::Spec::view) (and of TLC's `-dumpTrace json`), and ITF
-//! values (`#bigint`, `#set`, `#map`, `#tup`).
+//! Values between a view's plain JSON and ITF (ADR-015, as Apalache and Quint write it).
 //!
-//! Encoding (plain → ITF): integers become `#bigint`; arrays become `#map`s keyed `1..n`,
-//! because a view's arrays are TLA+ functions over `1..Users` (a TLA+ sequence is the same
-//! function, so Quint and Apalache read either); objects become records.
+//! Encoding (plain → ITF): integers become `#bigint`; arrays become JSON arrays (TLA+
+//! sequences, and functions over `1..n`, which TLA+ does not tell apart) unless the
+//! [`Encoding`](super::encoding::Encoding) says the variable is a set, then `#set`; objects
+//! become records.
 //!
 //! Normalising (ITF → plain, for comparison): `#bigint` → integer, `#map` with keys exactly
-//! `1..n` → array, any other `#map` → array of `[key, value]` pairs, `#set` → sorted array,
-//! `#tup` and lists → array. A record field starting with `#` is refused: it is a misspelt
-//! ITF constructor (`itf` parses an unknown `{"#bigint": "x"}` as a record).
+//! `1..n` → array (Apalache writes functions over `1..n` so), any other `#map` → array of
+//! `[key, value]` pairs, `#set` → array sorted by its JSON text, `#tup` and lists → array.
+//! A record field starting with `#` is refused: it is a misspelt ITF constructor (`itf`
+//! parses an unknown `{"#bigint": "x"}` as a record).
 
-use itf::value::{BigInt, Map, Record};
+use itf::value::{BigInt, Record, Set};
 use itf::Value;
 use serde_json::Value as Json;
 
@@ -25,8 +25,8 @@ pub struct ValueError {
     pub reason: String,
 }
 
-/// Encodes a plain JSON value as ITF.
-pub fn to_itf(json: &Json, path: &str) -> Result<Value, ValueError> {
+/// Encodes a plain JSON value as ITF; `set`: the value is a TLA+ set (a sorted array).
+pub fn to_itf(json: &Json, path: &str, set: bool) -> Result<Value, ValueError> {
     Ok(match json {
         Json::Bool(b) => Value::Bool(*b),
         Json::Number(n) => match n.as_i64() {
@@ -40,17 +40,21 @@ pub fn to_itf(json: &Json, path: &str) -> Result<Value, ValueError> {
         },
         Json::String(s) => Value::String(s.clone()),
         Json::Array(items) => {
-            let mut map = Map::new();
-            for (i, item) in items.iter().enumerate() {
-                let key = Value::BigInt(BigInt::new(i as i64 + 1));
-                map.insert(key, to_itf(item, &format!("{path}[{}]", i + 1))?);
+            let encoded = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| to_itf(item, &format!("{path}[{}]", i + 1), false))
+                .collect::<Result<Vec<_>, _>>()?;
+            if set {
+                Value::Set(encoded.into_iter().collect::<Set<_>>())
+            } else {
+                Value::List(encoded)
             }
-            Value::Map(map)
         }
         Json::Object(fields) => {
             let mut record = Record::new();
             for (k, v) in fields {
-                record.insert(k.clone(), to_itf(v, &format!("{path}.{k}"))?);
+                record.insert(k.clone(), to_itf(v, &format!("{path}.{k}"), false)?);
             }
             Value::Record(record)
         }
@@ -138,12 +142,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn arrays_round_trip_through_one_based_maps() {
+    fn arrays_are_lists_and_sets_are_sets() {
         let json = serde_json::json!({"a": [1, 2], "b": "x", "c": true});
-        let itf = to_itf(&json, "v").unwrap();
+        let itf = to_itf(&json, "v", false).unwrap();
         let text = serde_json::to_string(&itf).unwrap();
-        assert!(text.contains("#map") && text.contains("#bigint"), "{text}");
+        assert!(!text.contains("#map") && text.contains("#bigint"), "{text}");
         assert_eq!(normalise(&itf, "v").unwrap(), json);
+        let set = to_itf(&serde_json::json!([2, 1]), "s", true).unwrap();
+        let text = serde_json::to_string(&set).unwrap();
+        assert!(text.starts_with("{\"#set\":"), "{text}");
     }
 
     #[test]

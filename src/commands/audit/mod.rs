@@ -18,13 +18,14 @@ mod arith;
 mod configs;
 mod growth;
 mod models;
+mod output;
 mod pictures;
 mod progress;
 mod replay;
 mod verdicts;
 
 use crate::commands::traces::write_report_traces;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use configs::Expect;
 use flashcheck::cli::AuditArgs;
 use flashcheck::replay::driver::ReplayReport;
@@ -67,12 +68,9 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
     let engine_name = models::engine_name(&engine);
     let configurations = configs::configurations(args.quick, &behaviour, &saga)?;
     let progress = Progress::for_stdout();
-    let out = &args.out;
+    let staging = output::Staging::new(&args.out)?;
+    let out = staging.path();
     let evidence = out.join("evidence");
-    if evidence.exists() {
-        std::fs::remove_dir_all(&evidence)
-            .with_context(|| format!("clearing {}", evidence.display()))?;
-    }
     for dir in ["models", "tla", "arith"] {
         std::fs::create_dir_all(evidence.join(dir))?;
     }
@@ -184,6 +182,7 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         render_timings(engine_name, &outcomes, &arith, &replays, &growth, started),
     )?;
 
+    staging.commit()?;
     let count = |v: &str| rows.iter().filter(|r| r.verdict == v).count();
     println!(
         "audit: {} claims of the document: {} hold, {} refuted, {} unknown; {} model configurations ({}), TLA+ engine {engine_name}; replay on 3 executors: {}",
@@ -200,8 +199,9 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         if replay_ok { "conforms" } else { "FAILED" },
     );
     println!(
-        "audit: wrote {}/double11-audit.md (start there), double11-audit.json, junit.xml, evidence/, audit-timings.md",
-        out.display()
+        "audit: wrote {}/double11-audit.md (start there), double11-audit.json, junit.xml, evidence/, audit-timings.md (listed in {})",
+        args.out.display(),
+        output::MANIFEST
     );
     Ok(if ok { 0 } else { 1 })
 }
