@@ -1,14 +1,16 @@
 //! The engine: one breadth-first pass over a [`Spec`], level by level, on N worker threads.
 //!
-//! A level's frontier (the states discovered by the level before, in order) is cut into
-//! chunks that the workers claim in turn. A worker expands a batch of states, computes every
+//! A level's frontier (the states discovered by the level before, in order) is a list of
+//! blocks that the workers claim in turn. A worker expands a batch of states, computes every
 //! successor's [`fingerprint`], prefetches the table slots of the whole batch, then inserts
 //! them in order into the one shared [`FpSet`]. A new state gets one record in the
 //! [`ParentLog`], is checked against every `always`/`sometimes` property not yet discovered
 //! (so the first discovery of each is at the smallest depth: a shortest counterexample) and,
 //! when liveness is asked for, has its liveness predicates evaluated and its edges recorded
 //! ([`LiveGraph`]); then it joins the worker's part of the next frontier. No full state is
-//! kept beyond the current and next frontier.
+//! kept beyond the current and next frontier, and a block of the current one is recycled
+//! for the next as soon as it is expanded, so the two together take little more memory than
+//! the wider of them.
 //!
 //! With one worker the order is exactly the textbook BFS (initial states, then each state's
 //! successors in `Model::actions` order), which fixes which of several shortest
@@ -28,10 +30,11 @@ use flashcheck_models::{Liveness, Spec};
 use stateright::{Expectation, Property};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
-/// States per chunk a worker claims.
-const CHUNK: usize = 512;
+/// States per frontier block (a worker claims a whole block; 256 KiB of 32-byte states).
+const BLOCK: usize = 8192;
 /// States expanded before their successors are looked up (their slots prefetched together).
 const BATCH: usize = 8;
 /// Distinct states a worker takes from the `max_states` budget at a time.
@@ -113,40 +116,57 @@ enum Item<S> {
     EndOfState,
 }
 
-/// The current frontier: the workers' parts of the level, in worker order.
+/// The current frontier: the workers' parts of the level, in worker order, as blocks.
 struct Frontier<S> {
-    parts: Vec<Vec<S>>,
-    /// Position of each part's first state in the level.
+    /// Taken by the worker that claims it.
+    blocks: Vec<Mutex<Vec<S>>>,
+    /// Position of each block's first state in the level.
     starts: Vec<u64>,
-    /// (part, begin, end) of every chunk.
-    chunks: Vec<(usize, usize, usize)>,
 }
 
 impl<S> Frontier<S> {
-    fn new(parts: Vec<Vec<S>>) -> Self {
-        let mut starts = Vec::with_capacity(parts.len());
-        let mut chunks = Vec::new();
+    fn new(parts: Vec<Vec<Vec<S>>>) -> Self {
+        let mut blocks = Vec::new();
+        let mut starts = Vec::new();
         let mut at = 0u64;
-        for (p, part) in parts.iter().enumerate() {
+        for block in parts.into_iter().flatten().filter(|b| !b.is_empty()) {
             starts.push(at);
-            at += part.len() as u64;
-            let mut b = 0;
-            while b < part.len() {
-                let e = (b + CHUNK).min(part.len());
-                chunks.push((p, b, e));
-                b = e;
-            }
+            at += block.len() as u64;
+            blocks.push(Mutex::new(block));
         }
-        Frontier {
-            parts,
-            starts,
-            chunks,
-        }
+        Frontier { blocks, starts }
     }
 
     fn is_empty(&self) -> bool {
-        self.chunks.is_empty()
+        self.blocks.is_empty()
     }
+}
+
+/// Empty blocks, to be filled again (their pages stay mapped).
+struct Pool<S>(Mutex<Vec<Vec<S>>>);
+
+impl<S> Pool<S> {
+    fn take(&self) -> Vec<S> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(BLOCK))
+    }
+
+    fn give(&self, mut block: Vec<S>) {
+        block.clear();
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(block);
+    }
+}
+
+/// A claimed frontier block being expanded.
+struct Claimed<S> {
+    states: Vec<S>,
+    /// The next state to expand.
+    at: usize,
+    /// Index of the block's first state.
+    first: u64,
 }
 
 /// What the workers share during one round.
@@ -158,6 +178,7 @@ struct Shared<'a, M: Spec> {
     discovered: &'a [bool],
     table: &'a FpSet,
     frontier: &'a Frontier<M::State>,
+    pool: &'a Pool<M::State>,
     /// Index of the frontier's first state.
     level_base: u64,
     /// Index of the first state this level discovers.
@@ -188,10 +209,12 @@ impl LiveParts {
 
 /// One worker's state, kept across rounds and levels.
 struct Worker<M: Spec> {
-    next: Vec<M::State>,
+    /// This level's discoveries: full blocks, then the block being filled.
+    next: Vec<Vec<M::State>>,
+    filling: Vec<M::State>,
     pending: VecDeque<Item<M::State>>,
-    /// The rest of the claimed chunk: (part, begin, end).
-    chunk: Option<(usize, usize, usize)>,
+    /// The claimed block being expanded.
+    chunk: Option<Claimed<M::State>>,
     quota: u64,
     generated: u64,
     /// Per property: position in `next` of this level's first discovery.
@@ -225,6 +248,7 @@ where
     fn new(properties: usize, live: bool) -> Self {
         Worker {
             next: Vec::new(),
+            filling: Vec::new(),
             pending: VecDeque::new(),
             chunk: None,
             quota: 0,
@@ -246,30 +270,63 @@ where
             if shared.stop.load(Ordering::Relaxed) || shared.table.wants_grow() {
                 return;
             }
-            let (part, begin, end) = match self.chunk {
+            let mut claimed = match self.chunk.take() {
                 Some(c) => c,
                 None => {
                     let c = shared.cursor.fetch_add(1, Ordering::Relaxed);
-                    match shared.frontier.chunks.get(c) {
-                        Some(&c) => c,
-                        None => return,
+                    let Some(block) = shared.frontier.blocks.get(c) else {
+                        return;
+                    };
+                    Claimed {
+                        states: std::mem::take(
+                            &mut *block.lock().unwrap_or_else(|p| p.into_inner()),
+                        ),
+                        at: 0,
+                        first: shared.level_base + shared.frontier.starts[c],
                     }
                 }
             };
             if shared.deadline.is_some_and(|d| Instant::now() >= d) {
                 shared.limit_hit.store(true, Ordering::Relaxed);
                 shared.stop.store(true, Ordering::Relaxed);
-                self.chunk = Some((part, begin, end));
+                self.chunk = Some(claimed);
                 return;
             }
-            let stop = (begin + BATCH).min(end);
-            self.chunk = (stop < end).then_some((part, stop, end));
-            let states = &shared.frontier.parts[part][begin..stop];
-            let first = shared.level_base + shared.frontier.starts[part] + begin as u64;
-            for (k, state) in states.iter().enumerate() {
-                self.expand(shared, state, first + k as u64);
+            let stop = (claimed.at + BATCH).min(claimed.states.len());
+            for k in claimed.at..stop {
+                self.expand(shared, &claimed.states[k], claimed.first + k as u64);
+            }
+            claimed.at = stop;
+            if stop < claimed.states.len() {
+                self.chunk = Some(claimed);
+            } else {
+                shared.pool.give(claimed.states);
             }
         }
+    }
+
+    /// States this worker discovered in this level.
+    fn produced(&self) -> usize {
+        self.next.len() * BLOCK + self.filling.len()
+    }
+
+    /// Appends a discovered state to this level's part.
+    #[inline]
+    fn push_next(&mut self, pool: &Pool<M::State>, state: M::State) {
+        if self.filling.len() == BLOCK || self.filling.capacity() == 0 {
+            let full = std::mem::replace(&mut self.filling, pool.take());
+            if !full.is_empty() {
+                self.next.push(full);
+            }
+        }
+        self.filling.push(state);
+    }
+
+    /// This level's part, as blocks.
+    fn take_part(&mut self) -> Vec<Vec<M::State>> {
+        let mut part = std::mem::take(&mut self.next);
+        part.push(std::mem::take(&mut self.filling));
+        part
     }
 
     /// Queues `state`'s successors (and prefetches their slots).
@@ -306,7 +363,7 @@ where
     /// Looks up every queued successor in order; false when stopped (table full, limit,
     /// error), with the rest still queued.
     fn drain(&mut self, shared: &Shared<'_, M>, stream: &mut Stream) -> bool {
-        let before = self.next.len();
+        let before = self.produced();
         while let Some(item) = self.pending.pop_front() {
             match item {
                 Item::EndOfState => {
@@ -353,7 +410,7 @@ where
                             shared.stop.store(true, Ordering::Relaxed);
                             return false;
                         }
-                        let pos = self.next.len();
+                        let pos = self.produced();
                         self.evaluate(shared, &state, pos);
                         if let Some(live) = &mut self.live {
                             let id = (shared.next_base + pos as u64) as StateId;
@@ -384,13 +441,13 @@ where
                                 g.edges.push(Edge { target: id, group });
                             }
                         }
-                        self.next.push(state);
+                        self.push_next(shared.pool, state);
                     }
                 },
             }
         }
         if let Some(p) = shared.progress {
-            p.fetch_add((self.next.len() - before) as u64, Ordering::Relaxed);
+            p.fetch_add((self.produced() - before) as u64, Ordering::Relaxed);
         }
         true
     }
@@ -507,6 +564,7 @@ where
         });
     }
     let mut frontier: Frontier<M::State> = Frontier::new(Vec::new());
+    let pool = Pool(Mutex::new(Vec::new()));
     let mut level_base = 0u64;
     let mut depth = 0u64;
     loop {
@@ -524,6 +582,7 @@ where
                 discovered: &discovered,
                 table: &table,
                 frontier: &frontier,
+                pool: &pool,
                 level_base,
                 next_base,
                 cursor: &cursor,
@@ -559,7 +618,7 @@ where
                     }
                 }
             }
-            offset += worker.next.len() as u64;
+            offset += worker.produced() as u64;
         }
         for (d, f) in discovered.iter_mut().zip(&found) {
             *d |= f.is_some();
@@ -570,18 +629,7 @@ where
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        // The old frontier's vectors become the next level's (their pages are already mapped).
-        let next = Frontier::new(
-            workers
-                .iter_mut()
-                .map(|w| std::mem::take(&mut w.next))
-                .collect(),
-        );
-        let old = std::mem::replace(&mut frontier, next);
-        for (worker, mut part) in workers.iter_mut().zip(old.parts) {
-            part.clear();
-            worker.next = part;
-        }
+        frontier = Frontier::new(workers.iter_mut().map(Worker::take_part).collect());
         level_base = first;
         if frontier.is_empty() {
             break;

@@ -188,11 +188,12 @@ pub struct BenchArgs {
     /// Also run TLC side by side (needs tla2tools.jar).
     #[arg(long)]
     pub tlc: bool,
-    /// Include the ~10^7-state configurations (10/6 side by side with TLC; 11/6 in the
-    /// growth table).
+    /// Include the ~10^7-state configurations (10/6 side by side; 11/6, 3.2 × 10^7 states,
+    /// in the growth table).
     #[arg(long)]
     pub large: bool,
-    /// Also run TLC at 11 users / 6 stock (32 M states; TLC takes several minutes).
+    /// Also 11/6 side by side (TLC takes several minutes) and 12/6 (~1.8 × 10^8 states) in
+    /// the growth table.
     #[arg(long)]
     pub huge: bool,
     /// How many times each flashcheck measurement runs; the tables show the median, and the
