@@ -87,7 +87,10 @@ fn pinned(fixture: &str, model: ModelName, saga: Option<&str>, distinct: u64) {
 
 /// What one thread and two must share: counts, depth, completeness, and per safety property
 /// its verdict and counterexample length.
-fn outline(r: &CheckReport) -> (u64, u64, u64, bool, Vec<(String, String, Option<usize>)>) {
+/// (distinct, generated, depth, complete, per safety property (name, verdict, steps)).
+type Outline = (u64, u64, u64, bool, Vec<(String, String, Option<usize>)>);
+
+fn outline(r: &CheckReport) -> Outline {
     (
         r.distinct_states,
         r.generated_states,
