@@ -422,6 +422,27 @@ impl Port {
         report
     }
 
+    /// [`Port::check`], with the reason when the search cannot run (a worker thread refused,
+    /// the parent log failing) instead of a report of `unknown`s.
+    pub fn try_check(
+        &self,
+        name: &str,
+        command: String,
+        options: &CheckOptions,
+    ) -> Result<CheckReport, check::CheckError> {
+        let mut report = match self {
+            Port::InventorySeed(m) => check::try_check(m.clone(), name, command, options),
+            Port::Inventory(m) => check::try_check(m.clone(), name, command, options),
+            Port::SagaSeed(m) => check::try_check(m.clone(), name, command, options),
+            Port::Saga(m) => check::try_check(m.clone(), name, command, options),
+            Port::Breaker(m) => check::try_check(m.clone(), name, command, options),
+            Port::BreakerSeed(m) => check::try_check(m.clone(), name, command, options),
+            Port::TokenBucket(m) => check::try_check(m.clone(), name, command, options),
+        }?;
+        self.annotate(&mut report);
+        Ok(report)
+    }
+
     /// Marks `unknown`, with a note, the domain properties of a saga that lacks their step
     /// (no `refund_payment` / `cancel_inventory_reservation` compensation): both engines
     /// evaluate them vacuously there, which says nothing about the user's saga. Apply to

@@ -2,10 +2,15 @@
 //! `tests/fixtures/tlc-reports/` by its `record*.sh` scripts: the distinct-state count (also
 //! pinned here as a number), the depth and every property's verdict must be equal — what
 //! `flashcheck cross` checks live. Runs on every machine; no jar needed.
+//!
+//! The same configurations also run through stateright's own checker (`--engine
+//! stateright`), which must agree with flashcheck's engine on distinct and generated states,
+//! depth and every safety verdict (issue 11), and through the engine on two threads, which
+//! must agree with one thread on counts, depth, verdicts and counterexample lengths.
 
 use flashcheck::catalog::{build_port, ModelName};
-use flashcheck::check::CheckOptions;
-use flashcheck::report::{CheckReport, Engine};
+use flashcheck::check::{CheckEngine, CheckOptions};
+use flashcheck::report::{CheckReport, Engine, PropertyKind};
 use flashcheck::twin;
 use std::path::Path;
 
@@ -48,6 +53,61 @@ fn pinned(fixture: &str, model: ModelName, saga: Option<&str>, distinct: u64) {
     let comparison = twin::compare(&rust, &tlc);
     assert!(comparison.agree, "{fixture}: {:#?}", comparison.differences);
     assert_eq!(rust.depth, tlc.depth, "{fixture}: depth");
+    assert_eq!(rust.engine, Engine::Flashcheck);
+
+    let mut options = CheckOptions::default();
+    options.engine = CheckEngine::Stateright;
+    let stateright = port.check(model.as_str(), "test".into(), &options);
+    assert_eq!(stateright.engine, Engine::Stateright);
+    assert!(stateright.complete, "{fixture}: stateright stopped early");
+    assert_eq!(
+        (
+            stateright.distinct_states,
+            stateright.generated_states,
+            stateright.depth
+        ),
+        (rust.distinct_states, rust.generated_states, rust.depth),
+        "{fixture}: stateright's (distinct, generated, depth) against the engine's"
+    );
+    let safety = |r: &CheckReport| -> Vec<(String, flashcheck::report::Verdict)> {
+        r.properties
+            .iter()
+            .filter(|p| p.kind != PropertyKind::Eventually)
+            .map(|p| (p.name.clone(), p.verdict))
+            .collect()
+    };
+    assert_eq!(safety(&stateright), safety(&rust), "{fixture}: verdicts");
+
+    let mut options = CheckOptions::default();
+    options.threads = 2;
+    options.liveness = false;
+    let two = port.check(model.as_str(), "test".into(), &options);
+    assert_eq!(outline(&two), outline(&rust), "{fixture}: two threads");
+}
+
+/// What one thread and two must share: counts, depth, completeness, and per safety property
+/// its verdict and counterexample length.
+/// (distinct, generated, depth, complete, per safety property (name, verdict, steps)).
+type Outline = (u64, u64, u64, bool, Vec<(String, String, Option<usize>)>);
+
+fn outline(r: &CheckReport) -> Outline {
+    (
+        r.distinct_states,
+        r.generated_states,
+        r.depth,
+        r.complete,
+        r.properties
+            .iter()
+            .filter(|p| p.kind != PropertyKind::Eventually)
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    p.verdict.as_str().to_string(),
+                    p.counterexample.as_ref().map(Vec::len),
+                )
+            })
+            .collect(),
+    )
 }
 
 #[test]

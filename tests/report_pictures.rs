@@ -250,7 +250,7 @@ fn inventory_growth_charts_from_real_checks() {
     assert_eq!(
         names,
         [
-            "inventory Deduction=atomic: Rust port (stateright)",
+            "inventory Deduction=atomic: Rust port (flashcheck)",
             "inventory Deduction=atomic: TLA+ twin (tla-checker)"
         ]
     );

@@ -21,11 +21,9 @@
 //! On an incomplete graph, unexpanded frontier states are left out: a fair cycle among
 //! expanded states is still a real counterexample, but "holds" needs the whole graph.
 
-use super::explore::{StateGraph, StateId, UNFAIR};
-use flashcheck_models::{Liveness, Spec};
+use super::graph::{LiveGraph, StateId, UNFAIR};
 use petgraph::visit::{GraphBase, IntoNeighbors, IntoNodeIdentifiers, NodeIndexable};
 use std::collections::VecDeque;
-use std::hash::Hash;
 
 /// A lasso: `path[..]` is followed by a step from its last state back to `path[cycle_start]`
 /// (the same state when the behaviour stutters there).
@@ -55,21 +53,17 @@ pub enum LivenessVerdict {
 }
 
 /// The `~goal` subgraph restricted to expanded states, as petgraph sees it.
-struct Masked<'a, M: Spec> {
-    graph: &'a StateGraph<M>,
+struct Masked<'a> {
+    graph: &'a LiveGraph,
     inside: &'a [bool],
 }
 
-impl<M: Spec> GraphBase for Masked<'_, M> {
+impl GraphBase for Masked<'_> {
     type NodeId = StateId;
     type EdgeId = (StateId, StateId);
 }
 
-impl<'a, M: Spec> IntoNeighbors for &'a Masked<'a, M>
-where
-    M::State: Clone + Eq + Hash,
-    M::Action: Clone,
-{
+impl<'a> IntoNeighbors for &'a Masked<'a> {
     type Neighbors = Box<dyn Iterator<Item = StateId> + 'a>;
     fn neighbors(self, n: StateId) -> Self::Neighbors {
         let inside = self.inside;
@@ -83,11 +77,7 @@ where
     }
 }
 
-impl<'a, M: Spec> IntoNodeIdentifiers for &'a Masked<'a, M>
-where
-    M::State: Clone + Eq + Hash,
-    M::Action: Clone,
-{
+impl<'a> IntoNodeIdentifiers for &'a Masked<'a> {
     type NodeIdentifiers = Box<dyn Iterator<Item = StateId> + 'a>;
     fn node_identifiers(self) -> Self::NodeIdentifiers {
         let inside = self.inside;
@@ -95,7 +85,7 @@ where
     }
 }
 
-impl<M: Spec> NodeIndexable for &Masked<'_, M> {
+impl NodeIndexable for &Masked<'_> {
     fn node_bound(&self) -> usize {
         self.inside.len()
     }
@@ -115,30 +105,41 @@ fn group_bit(group: u16) -> u64 {
     }
 }
 
-/// Checks `property` on `graph`, which must have been explored with edges.
-pub fn check<M: Spec>(model: &M, graph: &StateGraph<M>, property: &Liveness<M>) -> LivenessVerdict
-where
-    M::State: Clone + Eq + Hash,
-    M::Action: Clone,
-{
-    let expanded = graph.offsets.len().saturating_sub(1);
+/// The property to check: its index `k` in the graph's [`Truths`](super::graph::Truths)
+/// layout, its instance count and whether it has a trigger.
+#[derive(Debug, Clone, Copy)]
+pub struct Question {
+    /// Index in the truth layout.
+    pub k: usize,
+    /// Instances of the universal quantifier.
+    pub instances: usize,
+    /// `trigger(i) ~> …` rather than `<>…`.
+    pub has_trigger: bool,
+}
+
+fn goals(graph: &LiveGraph, q: Question, instance: usize) -> Vec<bool> {
+    let bit = graph.truths.goal(q.k, instance);
+    (0..graph.len() as StateId)
+        .map(|s| graph.bit(s, bit))
+        .collect()
+}
+
+/// Checks `trigger(i) ~> goal(i)` (or `<>goal(i)`) on `graph`.
+pub fn check(graph: &LiveGraph, q: Question) -> LivenessVerdict {
+    let expanded = graph.expanded();
     let enabled = enabled_groups(graph, expanded);
-    let mut vacuous = property.trigger.is_none();
-    for instance in 0..property.instances {
-        let goal: Vec<bool> = graph
-            .states
-            .iter()
-            .map(|s| (property.goal)(model, s, instance))
-            .collect();
-        let starts: Vec<StateId> = match property.trigger {
-            None => (0..graph.init_count as StateId)
+    let mut vacuous = !q.has_trigger;
+    for instance in 0..q.instances {
+        let goal = goals(graph, q, instance);
+        let trigger = graph.truths.trigger(q.k, instance);
+        let starts: Vec<StateId> = if q.has_trigger {
+            (0..graph.len() as StateId)
+                .filter(|&s| !goal[s as usize] && graph.bit(s, trigger))
+                .collect()
+        } else {
+            (0..graph.init_count as StateId)
                 .filter(|&s| !goal[s as usize])
-                .collect(),
-            Some(trigger) => (0..graph.states.len() as StateId)
-                .filter(|&s| {
-                    !goal[s as usize] && trigger(model, &graph.states[s as usize], instance)
-                })
-                .collect(),
+                .collect()
         };
         if !starts.is_empty() {
             vacuous = false;
@@ -155,37 +156,27 @@ where
 }
 
 /// Checks the persistence property `trigger(i) ~> []goal(i)` (`<>[]goal(i)` without a
-/// trigger) on `graph`, which must have been explored with edges.
-pub fn check_persistent<M: Spec>(
-    model: &M,
-    graph: &StateGraph<M>,
-    property: &Liveness<M>,
-) -> LivenessVerdict
-where
-    M::State: Clone + Eq + Hash,
-    M::Action: Clone,
-{
-    let expanded = graph.offsets.len().saturating_sub(1);
+/// trigger) on `graph`.
+pub fn check_persistent(graph: &LiveGraph, q: Question) -> LivenessVerdict {
+    let expanded = graph.expanded();
     let enabled = enabled_groups(graph, expanded);
     let mut vacuous = true;
-    for instance in 0..property.instances {
-        let goal: Vec<bool> = graph
-            .states
-            .iter()
-            .map(|s| (property.goal)(model, s, instance))
-            .collect();
-        let starts: Vec<StateId> = match property.trigger {
-            None => (0..graph.init_count as StateId).collect(),
-            Some(trigger) => (0..graph.states.len() as StateId)
-                .filter(|&s| trigger(model, &graph.states[s as usize], instance))
-                .collect(),
+    for instance in 0..q.instances {
+        let goal = goals(graph, q, instance);
+        let trigger = graph.truths.trigger(q.k, instance);
+        let starts: Vec<StateId> = if q.has_trigger {
+            (0..graph.len() as StateId)
+                .filter(|&s| graph.bit(s, trigger))
+                .collect()
+        } else {
+            (0..graph.init_count as StateId).collect()
         };
         // Every start state reaches a fair SCC, so a vacuous verdict needs no start at all,
         // or the goal everywhere reachable (checked by the search finding nothing).
         if !starts.is_empty() && (0..expanded).any(|s| !goal[s]) {
             vacuous = false;
         }
-        let everywhere = vec![false; graph.states.len()];
+        let everywhere = vec![false; graph.len()];
         let reach = Reach::new(graph, expanded, &everywhere, &starts);
         if let Some(lasso) = reach.fair_scc(graph, &enabled, &goal, instance) {
             return LivenessVerdict::Violated(lasso);
@@ -198,11 +189,7 @@ where
     }
 }
 
-fn enabled_groups<M: Spec>(graph: &StateGraph<M>, expanded: usize) -> Vec<u64>
-where
-    M::State: Clone + Eq + Hash,
-    M::Action: Clone,
-{
+fn enabled_groups(graph: &LiveGraph, expanded: usize) -> Vec<u64> {
     (0..expanded as StateId)
         .map(|s| {
             graph
@@ -223,17 +210,8 @@ struct Reach {
 }
 
 impl Reach {
-    fn new<M: Spec>(
-        graph: &StateGraph<M>,
-        expanded: usize,
-        blocked: &[bool],
-        starts: &[StateId],
-    ) -> Self
-    where
-        M::State: Clone + Eq + Hash,
-        M::Action: Clone,
-    {
-        let n = graph.states.len();
+    fn new(graph: &LiveGraph, expanded: usize, blocked: &[bool], starts: &[StateId]) -> Self {
+        let n = graph.len();
         let mut inside = vec![false; n];
         let mut parent = vec![u32::MAX; n];
         let mut order = Vec::new();
@@ -269,23 +247,19 @@ impl Reach {
 
     /// The fair SCC of the reached states that holds a `~goal` state reached first, as a
     /// lasso whose cycle starts at that state.
-    fn fair_scc<M: Spec>(
+    fn fair_scc(
         &self,
-        graph: &StateGraph<M>,
+        graph: &LiveGraph,
         enabled: &[u64],
         goal: &[bool],
         instance: usize,
-    ) -> Option<Lasso>
-    where
-        M::State: Clone + Eq + Hash,
-        M::Action: Clone,
-    {
+    ) -> Option<Lasso> {
         let masked = Masked {
             graph,
             inside: &self.inside,
         };
         let mut best: Option<(u32, Vec<StateId>, Vec<Witness>)> = None;
-        let mut member = vec![false; graph.states.len()];
+        let mut member = vec![false; graph.len()];
         for scc in petgraph::algo::tarjan_scc(&masked) {
             let Some(entry_rank) = scc
                 .iter()
@@ -319,16 +293,12 @@ type Witness = (StateId, StateId, u16);
 
 /// `Some(witness edges, one per group that must be taken)` when `scc` is fair: every group
 /// enabled at all its states is taken on an edge inside it. `member` is scratch, all false.
-fn fair_witnesses<M: Spec>(
-    graph: &StateGraph<M>,
+fn fair_witnesses(
+    graph: &LiveGraph,
     enabled: &[u64],
     scc: &[StateId],
     member: &mut [bool],
-) -> Option<Vec<Witness>>
-where
-    M::State: Clone + Eq + Hash,
-    M::Action: Clone,
-{
+) -> Option<Vec<Witness>> {
     for &s in scc {
         member[s as usize] = true;
     }
@@ -353,37 +323,29 @@ where
 }
 
 /// BFS from `starts` inside `~goal`; the first fair SCC reached, as a lasso.
-fn find_fair_scc<M: Spec>(
-    graph: &StateGraph<M>,
+fn find_fair_scc(
+    graph: &LiveGraph,
     enabled: &[u64],
     expanded: usize,
     goal: &[bool],
     starts: &[StateId],
     instance: usize,
-) -> Option<Lasso>
-where
-    M::State: Clone + Eq + Hash,
-    M::Action: Clone,
-{
+) -> Option<Lasso> {
     // Inside ~goal every state is a ~goal state: the fair SCC entered first wins.
     Reach::new(graph, expanded, goal, starts).fair_scc(graph, enabled, goal, instance)
 }
 
 /// The lasso: initial state → (BFS parents) → `entry`, then a cycle through `scc` taking
 /// each witness edge, back to `entry`. `parent` roots at the start states.
-fn lasso<M: Spec>(
-    graph: &StateGraph<M>,
+fn lasso(
+    graph: &LiveGraph,
     parent: &[u32],
     entry: StateId,
     scc: &[StateId],
     witnesses: &[Witness],
     instance: usize,
-) -> Lasso
-where
-    M::State: Clone + Eq + Hash,
-    M::Action: Clone,
-{
-    let n = graph.states.len();
+) -> Lasso {
+    let n = graph.len();
     // Prefix: initial state → start state (full graph), then start → entry.
     let mut inner = vec![entry];
     let mut at = entry;
@@ -433,16 +395,7 @@ where
 }
 
 /// Shortest path from `from` to `to` using only states marked in `allowed`.
-fn path_within<M: Spec>(
-    graph: &StateGraph<M>,
-    allowed: &[bool],
-    from: StateId,
-    to: StateId,
-) -> Vec<StateId>
-where
-    M::State: Clone + Eq + Hash,
-    M::Action: Clone,
-{
+fn path_within(graph: &LiveGraph, allowed: &[bool], from: StateId, to: StateId) -> Vec<StateId> {
     if from == to {
         return vec![from];
     }

@@ -96,15 +96,18 @@ pub struct CheckArgs {
     /// Stop after this many seconds (exit 3, partial results).
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
-    /// stateright worker threads [default: one per core]. With the cache of recent
-    /// fingerprints in front of stateright's set, two threads on two cores beat one
-    /// (reports/bench.md); `--threads 1` measures the one-thread rate.
+    /// Worker threads [default: one per core; at most 4 per core]. Liveness explores on
+    /// one thread.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub threads: Option<u64>,
-    /// Skip the liveness pass (it keeps the whole state graph in memory); liveness
-    /// properties are then reported `unknown`.
+    /// Skip liveness (recording the state graph costs memory); liveness properties are then
+    /// reported `unknown` and do not change the exit code.
     #[arg(long)]
     pub safety_only: bool,
+    /// flashcheck (its own engine, the default) or stateright (stateright's own BFS
+    /// checker: state counts and safety properties; liveness is reported `unknown`).
+    #[arg(long, default_value = "flashcheck", value_name = "ENGINE")]
+    pub engine: crate::check::CheckEngine,
 }
 
 /// `flashcheck explore`.
@@ -201,11 +204,12 @@ pub struct BenchArgs {
     /// Also run TLC side by side (needs tla2tools.jar).
     #[arg(long)]
     pub tlc: bool,
-    /// Include the ~10^7-state configurations (10/6 side by side with TLC; 11/6 in the
-    /// growth table).
+    /// Include the ~10^7-state configurations (10/6 side by side; 11/6, 3.2 × 10^7 states,
+    /// in the growth table).
     #[arg(long)]
     pub large: bool,
-    /// Also run TLC at 11 users / 6 stock (32 M states; TLC takes several minutes).
+    /// Also 11/6 side by side (TLC takes several minutes) and 12/6 (~1.8 × 10^8 states) in
+    /// the growth table.
     #[arg(long)]
     pub huge: bool,
     /// How many times each flashcheck measurement runs; the tables show the median, and the

@@ -1,7 +1,8 @@
 //! `flashcheck bench`: measures `flashcheck check inventory` (time, distinct states/s, peak
-//! memory per distinct state, the extra memory of the liveness pass) over a range of sizes,
-//! and TLC (`-workers 1`, same spec, same invariants) side by side in the same run, then
-//! writes a Markdown table with the command that produced it.
+//! memory per distinct state, what liveness adds) over a range of sizes, and side by side in
+//! the same run the engine on one thread and on two, stateright's own checker
+//! (`--engine stateright`) and TLC (`-workers 1`, same spec, same invariants), then writes a
+//! Markdown table with the command that produced it.
 //!
 //! Each measurement is a child process (this binary, `check ... --json`), so its peak
 //! resident memory comes from `wait4`'s rusage and no run inherits another's heap.
@@ -68,6 +69,16 @@ fn median(sorted: &[Measured]) -> &Measured {
 }
 
 fn check_args(users: u64, stock: u64, safety_only: bool, threads: usize) -> Vec<String> {
+    engine_args(users, stock, safety_only, threads, "flashcheck")
+}
+
+fn engine_args(
+    users: u64,
+    stock: u64,
+    safety_only: bool,
+    threads: usize,
+    engine: &str,
+) -> Vec<String> {
     let mut args: Vec<String> = [
         "check",
         "inventory",
@@ -78,6 +89,8 @@ fn check_args(users: u64, stock: u64, safety_only: bool, threads: usize) -> Vec<
         "--json",
         "--threads",
         &threads.to_string(),
+        "--engine",
+        engine,
     ]
     .iter()
     .map(|s| s.to_string())
@@ -137,6 +150,10 @@ pub fn run(args: &BenchArgs) -> Result<i32> {
     if args.large {
         sizes.push((11, 6));
     }
+    if args.huge {
+        // ~1.8 × 10^8 states: the growth table past 10^8, without TLC
+        sizes.push((12, 6));
+    }
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let mut out = String::new();
     let _ = writeln!(
@@ -158,7 +175,7 @@ pub fn run(args: &BenchArgs) -> Result<i32> {
     );
     let _ = writeln!(
         out,
-        "## Growth with users and stock (one stateright thread)\n"
+        "## Growth with users and stock (the engine, one thread)\n"
     );
     let _ = writeln!(
         out,
@@ -169,7 +186,7 @@ pub fn run(args: &BenchArgs) -> Result<i32> {
         let safety_runs = run_repeated(&check_args(users, stock, true, 1), args.repeat)?;
         let safety = median(&safety_runs);
         let n = safety.report.distinct_states;
-        let full_runs = if n <= 6_000_000 {
+        let full_runs = if n <= 40_000_000 {
             Some(run_repeated(
                 &check_args(users, stock, false, 1),
                 args.repeat,
@@ -200,68 +217,82 @@ pub fn run(args: &BenchArgs) -> Result<i32> {
         );
         eprintln!("bench: {users}/{stock}: {n} states, {:.2} s", safety.wall_s);
     }
-    if args.tlc {
+    let mut pairs = vec![(9, 5)];
+    if args.large {
+        pairs.push((10, 6));
+    }
+    if args.huge {
+        pairs.push((11, 6));
+    }
+    let jar = if args.tlc {
         let engine = EngineChoice::Tlc.resolve(args.engine.tla2tools.as_deref())?;
         let TlaEngine::Tlc { jar } = engine else {
             bail!("--tlc needs tla2tools.jar");
         };
-        let _ = writeln!(
-            out,
-            "\n## Side by side with TLC (`-workers 1`), safety only\n"
-        );
-        let _ = writeln!(
-            out,
-            "Same spec (`tla/Inventory.tla`), same invariants and deadlock check, one TLC run \
-             (JVM start included) against `flashcheck check --safety-only` processes with one \
-             stateright thread and with one per core, half of them before TLC and half after.\n"
-        );
-        let _ = writeln!(
-            out,
-            "| users/stock | stateright threads | distinct (TLC) | distinct (flashcheck) | TLC s | flashcheck s (median) | fastest–slowest s | speed-up (median) | TLC distinct/s | flashcheck distinct/s (median) | flashcheck peak MB | bytes/state |"
-        );
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|");
-        let mut pairs = vec![(8, 5), (9, 5)];
-        if args.large {
-            pairs.push((10, 6));
-        }
-        if args.huge {
-            pairs.push((11, 6));
-        }
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let mut thread_counts = vec![1, cores];
-        thread_counts.dedup();
-        for (users, stock) in pairs {
-            let before = args.repeat.div_ceil(2);
-            let mut runs: Vec<Vec<Measured>> = thread_counts
-                .iter()
-                .map(|&t| run_repeated(&check_args(users, stock, true, t), before))
-                .collect::<Result<_>>()?;
-            let started = Instant::now();
-            let tlc = tlc_safety(users, stock, &jar)?;
-            let tlc_s = started.elapsed().as_secs_f64();
-            eprintln!("bench: TLC {users}/{stock}: {tlc_s:.1} s");
-            for (&threads, runs) in thread_counts.iter().zip(&mut runs) {
-                runs.extend(run_repeated(
-                    &check_args(users, stock, true, threads),
-                    args.repeat - before,
-                )?);
-                runs.sort_by(|a, b| a.wall_s.total_cmp(&b.wall_s));
-                let ours = median(runs);
-                let n = ours.report.distinct_states;
+        Some(jar)
+    } else {
+        None
+    };
+    let _ = writeln!(out, "\n## Side by side, safety only\n");
+    let _ = writeln!(
+        out,
+        "Same model, same invariants and deadlock check: `flashcheck check --safety-only` on \
+         one and two threads, stateright's own BFS checker (`--engine stateright`, one \
+         thread), and TLC `-workers 1` on the twin `tla/Inventory.tla` (one run, JVM start \
+         included; `—` without `--tlc`). Half of the flashcheck runs before TLC, half after.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| users/stock | checker | distinct | s (median) | fastest–slowest s | distinct/s | × TLC | peak MB | bytes/state |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+    for (users, stock) in pairs {
+        let variants: [(&str, Vec<String>); 3] = [
+            ("flashcheck, 1 thread", check_args(users, stock, true, 1)),
+            ("flashcheck, 2 threads", check_args(users, stock, true, 2)),
+            (
+                "stateright, 1 thread",
+                engine_args(users, stock, true, 1, "stateright"),
+            ),
+        ];
+        let before = args.repeat.div_ceil(2);
+        let mut runs: Vec<Vec<Measured>> = variants
+            .iter()
+            .map(|(_, a)| run_repeated(a, before))
+            .collect::<Result<_>>()?;
+        let tlc = match &jar {
+            Some(jar) => {
+                let started = Instant::now();
+                let report = tlc_safety(users, stock, jar)?;
+                let tlc_s = started.elapsed().as_secs_f64();
+                eprintln!("bench: TLC {users}/{stock}: {tlc_s:.1} s");
                 let _ = writeln!(
                     out,
-                    "| {users}/{stock} | {threads} | {} | {n} | {tlc_s:.2} | {:.3} | {:.3}–{:.3} | {:.1}× | {:.0} | {:.0} | {:.0} | {:.1} |",
-                    tlc.distinct_states,
-                    ours.wall_s,
-                    runs[0].wall_s,
-                    runs[runs.len() - 1].wall_s,
-                    tlc_s / ours.wall_s,
-                    tlc.distinct_states as f64 / tlc_s,
-                    n as f64 / ours.wall_s,
-                    mb(ours.peak_rss),
-                    ours.peak_rss as f64 / n as f64,
+                    "| {users}/{stock} | TLC `-workers 1` | {} | {tlc_s:.2} | — | {:.0} | 1.0× | — | — |",
+                    report.distinct_states,
+                    report.distinct_states as f64 / tlc_s,
                 );
+                Some(tlc_s)
             }
+            None => None,
+        };
+        for ((name, a), runs) in variants.iter().zip(&mut runs) {
+            runs.extend(run_repeated(a, args.repeat - before)?);
+            runs.sort_by(|a, b| a.wall_s.total_cmp(&b.wall_s));
+            let ours = median(runs);
+            let n = ours.report.distinct_states;
+            let speedup = tlc.map_or("—".to_string(), |t| format!("{:.1}×", t / ours.wall_s));
+            let _ = writeln!(
+                out,
+                "| {users}/{stock} | {name} | {n} | {:.3} | {:.3}–{:.3} | {:.0} | {speedup} | {:.0} | {:.1} |",
+                ours.wall_s,
+                runs[0].wall_s,
+                runs[runs.len() - 1].wall_s,
+                n as f64 / ours.wall_s,
+                mb(ours.peak_rss),
+                ours.peak_rss as f64 / n as f64,
+            );
+            eprintln!("bench: {name} {users}/{stock}: {:.2} s", ours.wall_s);
         }
     }
     if let Some(dir) = args.out.parent() {

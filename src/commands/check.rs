@@ -1,11 +1,15 @@
-//! `flashcheck check`: the Rust port through stateright and the liveness pass.
+//! `flashcheck check`: the Rust port through flashcheck's engine (or stateright's checker).
 
 use super::print_report;
 use anyhow::Result;
 use flashcheck::catalog::build_port;
-use flashcheck::check::CheckOptions;
+use flashcheck::check::{CheckOptions, NOT_CHECKED_BY_STATERIGHT, NOT_CHECKED_SAFETY_ONLY};
 use flashcheck::cli::CheckArgs;
+use flashcheck::report::{CheckReport, PropertyKind, Verdict};
 use std::time::Duration;
+
+/// Worker threads per available core that `--threads` may ask for.
+const THREADS_PER_CORE: u64 = 4;
 
 /// `--timeout SECS` as a duration.
 pub fn timeout(secs: Option<f64>) -> Result<Option<Duration>> {
@@ -16,6 +20,29 @@ pub fn timeout(secs: Option<f64>) -> Result<Option<Duration>> {
     .transpose()
 }
 
+/// The exit code: the report's, except that liveness properties left unchecked on purpose
+/// (`--safety-only`, `--engine stateright`) do not make a complete search exit 3.
+pub fn exit_code(report: &CheckReport) -> i32 {
+    let code = report.exit_code();
+    let skipped = |p: &flashcheck::report::PropertyReport| {
+        p.kind == PropertyKind::Eventually
+            && p.verdict == Verdict::Unknown
+            && matches!(
+                p.note.as_deref(),
+                Some(NOT_CHECKED_SAFETY_ONLY | NOT_CHECKED_BY_STATERIGHT)
+            )
+    };
+    let undecided = report
+        .properties
+        .iter()
+        .any(|p| p.verdict == Verdict::Unknown && !skipped(p));
+    if code == 3 && report.complete && !undecided {
+        0
+    } else {
+        code
+    }
+}
+
 /// Runs `flashcheck check`.
 pub fn run(args: &CheckArgs) -> Result<i32> {
     let (constants, port) = build_port(
@@ -23,17 +50,23 @@ pub fn run(args: &CheckArgs) -> Result<i32> {
         &args.model.constants,
         args.model.saga.as_deref(),
     )?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
     let mut options = CheckOptions::default();
     options.threads = match args.threads {
+        Some(n) if n > THREADS_PER_CORE * cores => anyhow::bail!(
+            "--threads {n}: at most {} on this machine ({THREADS_PER_CORE} per core)",
+            THREADS_PER_CORE * cores
+        ),
         Some(n) => n as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        None => cores as usize,
     };
     options.limits.max_states = args.max_states;
     options.limits.timeout = timeout(args.timeout)?;
     options.progress = !args.output.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     options.liveness = !args.safety_only;
+    options.engine = args.engine;
     let command = args.model.reproduce("check", &constants);
-    let report = port.check(args.model.model.as_str(), command, &options);
+    let report = port.try_check(args.model.model.as_str(), command, &options)?;
     print_report(&report, &args.output);
-    Ok(report.exit_code())
+    Ok(exit_code(&report))
 }

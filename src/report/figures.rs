@@ -75,6 +75,7 @@ pub enum FigureError {
 /// The engine as the legend names it; also the order of the series (Rust port first).
 fn engine_legend(engine: Engine) -> (u8, &'static str) {
     match engine {
+        Engine::Flashcheck => (0, "Rust port (flashcheck)"),
         Engine::Stateright => (0, "Rust port (stateright)"),
         Engine::Tlc => (1, "TLA+ twin (TLC)"),
         Engine::TlaChecker => (2, "TLA+ twin (tla-checker)"),

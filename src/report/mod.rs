@@ -21,7 +21,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Engine {
-    /// The Rust port, explored by stateright (plus flashcheck's own liveness pass).
+    /// The Rust port, explored by flashcheck's own engine (`src/check`).
+    Flashcheck,
+    /// The Rust port, explored by stateright's own checker (`check --engine stateright`).
     Stateright,
     /// The TLA+ twin, checked by TLC (`tla2tools.jar`).
     Tlc,
@@ -33,6 +35,7 @@ impl Engine {
     /// The name used in reports and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
+            Engine::Flashcheck => "flashcheck",
             Engine::Stateright => "stateright",
             Engine::Tlc => "tlc",
             Engine::TlaChecker => "tla-checker",
@@ -140,6 +143,10 @@ pub struct CheckReport {
     pub elapsed_s: f64,
     /// False when a limit (states, time) stopped the search before it finished.
     pub complete: bool,
+    /// TLC's optimistic estimate of the probability that two distinct states shared a
+    /// fingerprint (so that one was never explored); `None` when the engine does not say.
+    #[serde(default)]
+    pub fingerprint_collision_probability: Option<f64>,
     /// Each property's result, in the model's order.
     pub properties: Vec<PropertyReport>,
     /// The command that reproduces this check.

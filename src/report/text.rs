@@ -75,6 +75,12 @@ pub fn render(report: &CheckReport) -> String {
             " (INCOMPLETE: a limit stopped the search)"
         }
     );
+    if let Some(p) = report.fingerprint_collision_probability {
+        let _ = writeln!(
+            out,
+            "fingerprint collision probability: {p:.1e} (TLC's optimistic estimate)"
+        );
+    }
     for p in report.properties.iter().filter(|p| p.is_failure()) {
         if let Some(steps) = &p.counterexample {
             let kind = if p.cycle_start.is_some() {

@@ -345,6 +345,7 @@ pub fn execute(
         depth: counts.depth,
         elapsed_s: started.elapsed().as_secs_f64(),
         complete: complete_counts.is_some() && limits.is_empty(),
+        fingerprint_collision_probability: None,
         properties,
         command: commands.join(" ; "),
     })
