@@ -19,7 +19,12 @@ pub fn run(args: &CrossArgs) -> Result<i32> {
         .model
         .saga
         .as_ref()
-        .map(|s| format!(" --saga {}", tla::tlc::shell_quote(&s.display().to_string())))
+        .map(|s| {
+            format!(
+                " --saga {}",
+                tla::tlc::shell_quote(&s.display().to_string())
+            )
+        })
         .unwrap_or_default();
     let command = format!(
         "flashcheck cross {} {}{saga}",
@@ -30,8 +35,10 @@ pub fn run(args: &CrossArgs) -> Result<i32> {
     let mut check_options = CheckOptions::default();
     check_options.limits.max_states = options.max_states;
     check_options.limits.timeout = options.timeout;
-    tla::child::install_interrupt_handlers();
     let rust = port.check(model.as_str(), command.clone(), &check_options);
+    // From here on Ctrl-C stops the TLA+ engine cleanly (the Rust check above keeps the
+    // default: Ctrl-C ends it at once).
+    tla::child::install_interrupt_handlers();
     let dir = tempfile::tempdir()?;
     let job = twin::job(model, &port, dir.path())?;
     let mut tla_report = tla::run(&job, &engine, &options)?;

@@ -300,9 +300,7 @@ pub fn parse_cfg(text: &str) -> Result<Cfg, (usize, String)> {
             "ALIAS" => set_once(&mut cfg.alias, one("ALIAS")?)?,
             "POSTCONDITION" => set_once(&mut cfg.postcondition, one("POSTCONDITION")?)?,
             "CONSTRAINT" | "CONSTRAINTS" => cfg.constraints.extend(names()?),
-            "ACTION_CONSTRAINT" | "ACTION_CONSTRAINTS" => {
-                cfg.action_constraints.extend(names()?)
-            }
+            "ACTION_CONSTRAINT" | "ACTION_CONSTRAINTS" => cfg.action_constraints.extend(names()?),
             "INVARIANT" | "INVARIANTS" => {
                 cfg.invariants.extend(names()?);
                 blank.push((start, end));
@@ -397,7 +395,10 @@ fn constants(body: &str, first_line: usize, cfg: &mut Cfg) -> Result<(), (usize,
                         || matches!(next, Some('=' | '>' | '<'));
                     if !part_of_op {
                         let start = name_before(i).ok_or_else(|| {
-                            (line_at(i), "`=` without a constant name before it".to_string())
+                            (
+                                line_at(i),
+                                "`=` without a constant name before it".to_string(),
+                            )
                         })?;
                         marks.push((start, i, i + 1, false));
                     }

@@ -233,7 +233,9 @@ impl Backend for TlaChecker {
                         .signal
                         .map(|s| format!(" (signal {s})"))
                         .unwrap_or_default(),
-                    tail.last().map(|l| format!(": {}", l.trim())).unwrap_or_default()
+                    tail.last()
+                        .map(|l| format!(": {}", l.trim()))
+                        .unwrap_or_default()
                 )))
             }
         }
@@ -376,11 +378,14 @@ fn outcome(f: Finished, properties: &[String]) -> Result<RunOutcome, TlaError> {
                 format!("{LIVENESS_NOTE}; the cycle closes back to step {cycle_start}")
             };
             RunOutcome {
-                violation: Some(Violation::Temporal(named(&v.property), Trace {
-                    steps,
-                    cycle_start: Some(cycle_start),
-                    note: Some(note),
-                })),
+                violation: Some(Violation::Temporal(
+                    named(&v.property),
+                    Trace {
+                        steps,
+                        cycle_start: Some(cycle_start),
+                        note: Some(note),
+                    },
+                )),
                 ..plain(counts(&stats))
             }
         }

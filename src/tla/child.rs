@@ -256,13 +256,14 @@ where
         .unwrap_or_default();
     let stderr = err_reader.join().unwrap_or_default();
     let signal = libc::WIFSIGNALED(status).then(|| libc::WTERMSIG(status));
-    let result = if bytes.is_empty() {
-        None
-    } else {
-        Some(serde_json::from_slice(&bytes).map_err(|e| {
-            TlaError::output("tla-checker's child process result", e.to_string())
-        })?)
-    };
+    let result =
+        if bytes.is_empty() {
+            None
+        } else {
+            Some(serde_json::from_slice(&bytes).map_err(|e| {
+                TlaError::output("tla-checker's child process result", e.to_string())
+            })?)
+        };
     Ok(Forked {
         result,
         stderr,

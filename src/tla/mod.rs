@@ -152,6 +152,7 @@ pub fn run(job: &TlaJob, engine: &TlaEngine, opts: &TlaOptions) -> Result<CheckR
                 job,
                 opts.keep_dir.as_deref(),
                 opts.max_states,
+                opts.timeout.is_some(),
                 &[],
             )?;
             let mut backend = tlc::Tlc::new(jar, opts)?;
@@ -186,7 +187,8 @@ fn run_tla_checker(job: &TlaJob, opts: &TlaOptions) -> Result<CheckReport, TlaEr
                 .into(),
         });
     }
-    let mut ws = workspace::Workspace::prepare(job, opts.keep_dir.as_deref(), None, &opts.libs)?;
+    let mut ws =
+        workspace::Workspace::prepare(job, opts.keep_dir.as_deref(), None, false, &opts.libs)?;
     let mut backend = checker::TlaChecker::new(opts);
     plan::execute(job, &mut backend, &mut ws, opts.timeout)
 }

@@ -147,6 +147,7 @@ pub fn execute(
             invariants: invariants.iter().map(|(c, _)| c.clone()).collect(),
             check_deadlock: deadlock,
             properties: temporal.clone(),
+            time_budget: None,
         };
         let outcome = plan.execute(&run)?;
         let finished = outcome.limit.is_none()
@@ -167,7 +168,8 @@ pub fn execute(
                 } else {
                     Verdict::Holds
                 };
-                plan.decided.insert(name, decide(verdict, Some(trace), None));
+                plan.decided
+                    .insert(name, decide(verdict, Some(trace), None));
             }
             Some(Violation::Deadlock(trace)) => {
                 if !deadlock {
@@ -271,22 +273,21 @@ pub fn execute(
     }
 
     let counts = plan.complete_counts.unwrap_or(plan.last_counts);
-    let properties = job
-        .properties
-        .iter()
-        .map(|p| {
-            let d = plan
-                .decided
-                .remove(&p.name)
-                .unwrap_or_else(|| decide(Verdict::Unknown, None, Some(limit_note(&plan.limits))));
-            PropertyReport {
-                name: p.name.clone(),
-                kind: p.kind,
-                description: p.description.clone(),
-                ..d
-            }
-        })
-        .collect();
+    let properties =
+        job.properties
+            .iter()
+            .map(|p| {
+                let d = plan.decided.remove(&p.name).unwrap_or_else(|| {
+                    decide(Verdict::Unknown, None, Some(limit_note(&plan.limits)))
+                });
+                PropertyReport {
+                    name: p.name.clone(),
+                    kind: p.kind,
+                    description: p.description.clone(),
+                    ..d
+                }
+            })
+            .collect();
     let mut constants = job.constants.clone();
     for mv in &job.model_values {
         constants.insert(mv.clone(), mv.clone());
@@ -324,12 +325,17 @@ impl Plan<'_> {
 
     /// One engine run, recorded in the commands and the last counts.
     fn execute(&mut self, run: &RunSpec) -> Result<RunOutcome, TlaError> {
-        let cfg = self.ws.write_cfg(run)?;
-        self.commands.push(self.backend.command(self.ws, run, &cfg));
         let budget = self
             .deadline
             .map(|d| d.saturating_duration_since(Instant::now()));
-        let outcome = self.backend.execute(self.ws, run, &cfg, budget)?;
+        let run = RunSpec {
+            time_budget: budget.map(|b| b.as_secs() + u64::from(b.subsec_nanos() > 0)),
+            ..run.clone()
+        };
+        let cfg = self.ws.write_cfg(&run)?;
+        self.commands
+            .push(self.backend.command(self.ws, &run, &cfg));
+        let outcome = self.backend.execute(self.ws, &run, &cfg, budget)?;
         self.last_counts = outcome.counts;
         Ok(outcome)
     }
@@ -349,6 +355,7 @@ impl Plan<'_> {
             invariants: Vec::new(),
             check_deadlock: false,
             properties: vec![name.to_string()],
+            time_budget: None,
         };
         let outcome = self.execute(&run)?;
         let report = match (outcome.violation, &outcome.limit) {

@@ -67,7 +67,9 @@ fn missing_module(lines: &[&str], spec: &Path, libs: &[PathBuf]) -> Option<Strin
     let rest = lines
         .iter()
         .find_map(|l| l.strip_prefix("Cannot find source file for module "))?;
-    let (missing, importer) = rest.trim_end_matches('.').split_once(" imported in module ")?;
+    let (missing, importer) = rest
+        .trim_end_matches('.')
+        .split_once(" imported in module ")?;
     Some(format!(
         "{}: module {missing} not found beside the spec{}; a library module needs --lib DIR",
         module_file(importer.trim(), spec, libs),
@@ -114,7 +116,11 @@ fn line_column(text: &str) -> Option<(u32, u32, (String, String))> {
     let digits = after.chars().take_while(char::is_ascii_digit).count();
     let col = after[..digits].parse().ok()?;
     let tail = after[digits..].trim_start_matches('.').to_string();
-    Some((row.trim().parse().ok()?, col, (text[..idx].to_string(), tail)))
+    Some((
+        row.trim().parse().ok()?,
+        col,
+        (text[..idx].to_string(), tail),
+    ))
 }
 
 /// `line L, col C to line L2, col C2 of module M` followed by the reason.

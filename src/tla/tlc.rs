@@ -12,17 +12,18 @@
 //! jars on the classpath. TLC's own temporary directories (`tlc-*`, made by SANY for the
 //! standard modules) go to `java-tmp/` in the workspace (`-Djava.io.tmpdir`), never `/tmp`.
 //! The process is supervised by [`child::supervise`]: SIGINT/SIGTERM kill it.
-//! A timeout kills the process; the run is then incomplete. TLC has no state-limit flag:
+//! A timeout is the wrapper's `MC_time_limit` constraint (TLC stops exploring and prints its
+//! statistics); a process still running 10 s (+10%) later is killed. TLC has no state-limit flag:
 //! the wrapper's `MC_limit == TLCGet("distinct") < N` constraint stops the exploration and a
 //! run whose distinct count reached `N` is reported incomplete (conservatively, even when the
 //! state space has exactly `N` states).
 
+use super::child;
 use super::error::TlaError;
 use super::plan::{Backend, Counts, RunOutcome, Trace, Violation};
 use super::tool_output::{self, Stop, ToolOutput};
 use super::trace;
 use super::workspace::{RunSpec, Workspace};
-use super::child;
 use super::TlaOptions;
 use crate::report::Engine;
 use std::io::Read;
@@ -153,7 +154,10 @@ impl Backend for Tlc {
         args.push(format!("{}.tla", ws.module));
 
         let started = Instant::now();
-        let (status, stdout, stderr, stop) = run_java(ws.dir(), &args, budget)?;
+        // TLC stops exploring by itself at the budget (MC_time_limit) and prints its
+        // statistics; the kill, later, is the backstop (a long liveness check, a hung JVM).
+        let backstop = budget.map(|b| b + Duration::from_secs(10) + b / 10);
+        let (status, stdout, stderr, stop) = run_java(ws.dir(), &args, backstop)?;
         let _ = std::fs::remove_dir_all(&metadir);
         let _ = std::fs::remove_dir_all(&java_tmp);
         if let Some(child::Stop::Interrupted(sig)) = stop {
@@ -175,6 +179,10 @@ impl Backend for Tlc {
         let mut outcome = interpret(status, killed, &stdout, &stderr, dump_json.as_ref())?;
         if let Some(stop) = stop {
             outcome.limit = stop.limit_text("TLC", elapsed);
+        } else if let Some(secs) = run.time_budget.filter(|s| elapsed.as_secs() >= *s) {
+            outcome.limit = Some(format!(
+                "time limit: TLC stopped exploring after {secs}s (its statistics so far)"
+            ));
         } else if let Some(n) = self.max_states {
             if outcome.counts.distinct >= n {
                 outcome.limit = Some(format!("state limit: {n} distinct states reached"));
