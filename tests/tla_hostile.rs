@@ -287,3 +287,17 @@ fn a_fifo_or_dev_zero_as_spec_or_config_is_refused_without_blocking() {
         assert!(err.contains("not a regular file"), "{err}");
     }
 }
+
+#[test]
+fn cross_stopped_by_max_states_is_exit_3_not_a_disagreement() {
+    let (code, out, err) = run(flashcheck().args([
+        "cross",
+        "inventory",
+        "--engine",
+        "tla-checker",
+        "--max-states",
+        "20",
+    ]));
+    assert_eq!(code, 3, "{out}\n{err}");
+    assert!(out.contains("INCOMPLETE"), "{out}");
+}

@@ -335,13 +335,23 @@ fn tlc_checks_every_property_in_one_run_and_reruns_only_to_name_a_temporal_viola
         "the user's cfg as written: {run1}"
     );
     assert!(run1.contains("INVARIANT Bounded") && run1.contains("INVARIANT Even"));
-    // One of three temporal properties violated: the run that found it, one run per
-    // temporal property to name it, and the run finishing the invariants and deadlock.
+    // One of three temporal properties violated, the last: the run that found it, one run
+    // for each of the other two (both hold, so the last is the violated one), and the run
+    // finishing the invariants and deadlock.
     let keep = tempfile::tempdir().unwrap();
     let keep_arg = keep.path().display().to_string();
-    let (code, _, err) = flashcheck(&engine, "Temporal", "Temporal", &["--keep", &keep_arg]);
+    let (code, out, err) = flashcheck(&engine, "Temporal", "Temporal", &["--keep", &keep_arg]);
     assert_eq!(code, 1, "{err}");
-    assert_eq!(runs_kept(keep.path()), 5);
+    assert_eq!(runs_kept(keep.path()), 4);
+    let r: Value = serde_json::from_str(&out).unwrap();
+    let stays = &r["properties"][4];
+    assert_eq!(stays["name"], "StaysDone");
+    let lasso = stays["counterexample"].as_array().unwrap();
+    let start = stays["cycle_start"].as_u64().unwrap() as usize;
+    assert!(
+        lasso[start..].iter().any(|s| s["state"]["phase"] == "run"),
+        "the cycle leaves phase done: {lasso:?}"
+    );
 }
 
 #[cfg(feature = "tla-checker")]

@@ -15,13 +15,17 @@
 //!   unreachable, i.e. violated).
 //! - **Naming a temporal violation.** TLC does not say which PROPERTY it found violated.
 //!   When a run with several stops at one, each of them is checked in a run of its own
-//!   (nothing else in it), which decides all of them; the loop then goes on without them.
-//!   An engine that names the property (tla-checker) needs no such runs.
+//!   (nothing else in it), which decides all of them; when all but the last hold, the last
+//!   is the violated one and needs no run (the first run's trace is its counterexample).
+//!   The loop then goes on without them, unless nothing is left to check and a property
+//!   run already explored everything. An engine that names the property (tla-checker)
+//!   needs no such runs.
 //! - A user's `POSTCONDITION` stays in every run; TLC evaluates it after a complete search,
 //!   so a run that ends with it false is complete and decides it violated.
 //!
 //! For `v` safety checks decided by a violation and no temporal violation, that is `v + 1`
-//! runs: one when everything holds. A temporal violation among `L > 1` properties adds `L`.
+//! runs: one when everything holds. A temporal violation among `L > 1` properties adds at
+//! most `L` (`L - 1` when only the last is violated), and one more run for what is left.
 //!
 //! TLC's `-continue` was measured and rejected: it prints a full trace for *every* violating
 //! state, writes no `-dumpTrace` file, and exits 0.
@@ -208,9 +212,25 @@ pub fn execute(
                         // undecided (the limit note says why).
                     }
                     None => {
-                        for name in std::mem::take(&mut temporal) {
+                        // One run per property; when all but the last hold, the last is
+                        // the violated one and this run's trace is its counterexample.
+                        let mut names = std::mem::take(&mut temporal);
+                        let last = names.pop().unwrap_or_default();
+                        let mut all_held = true;
+                        for name in names {
                             let report = plan.temporal_alone(&name)?;
+                            all_held &= report.verdict == Verdict::Holds;
                             plan.decided.insert(name, report);
+                        }
+                        let report = if all_held {
+                            decide(Verdict::Violated, Some(trace), None)
+                        } else {
+                            plan.temporal_alone(&last)?
+                        };
+                        plan.decided.insert(last, report);
+                        if invariants.is_empty() && !deadlock && plan.complete_counts.is_some() {
+                            // A property run that held explored everything: nothing is left.
+                            break;
                         }
                     }
                 }
