@@ -46,7 +46,13 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(2)),
         Err(e) => {
             eprintln!("flashcheck: {e:#}");
-            ExitCode::from(2)
+            // SIGINT/SIGTERM stopped a TLA+ engine: exit as a shell reports the signal.
+            match e.downcast_ref::<flashcheck::tla::TlaError>() {
+                Some(flashcheck::tla::TlaError::Interrupted(sig)) => {
+                    ExitCode::from(u8::try_from(128 + sig).unwrap_or(130))
+                }
+                _ => ExitCode::from(2),
+            }
         }
     }
 }

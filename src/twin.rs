@@ -32,17 +32,30 @@ impl EngineChoice {
         }
     }
 
-    /// The engine to run, looking for `tla2tools.jar` as `find_tla2tools` does.
+    /// The engine to run, looking for `tla2tools.jar` as `find_tla2tools` does. `Auto`
+    /// falls back to tla-checker only when no jar was named at all: a `--tla2tools PATH`
+    /// or `$TLA2TOOLS_JAR` that names no file is an error, never a reason to switch engines.
     pub fn resolve(self, jar: Option<&Path>) -> Result<TlaEngine, TlaError> {
+        let env = std::env::var_os(tla::jar::ENV_VAR).filter(|v| !v.is_empty());
+        self.resolve_in(jar, env.is_some(), || tla::find_tla2tools(jar))
+    }
+
+    /// [`resolve`](Self::resolve) with the search passed in (testable): `named` says whether
+    /// `$TLA2TOOLS_JAR` is set.
+    pub fn resolve_in(
+        self,
+        jar: Option<&Path>,
+        named: bool,
+        find: impl FnOnce() -> Result<PathBuf, TlaError>,
+    ) -> Result<TlaEngine, TlaError> {
         match self {
-            EngineChoice::Tlc => Ok(TlaEngine::Tlc {
-                jar: tla::find_tla2tools(jar)?,
-            }),
+            EngineChoice::Tlc => Ok(TlaEngine::Tlc { jar: find()? }),
             EngineChoice::TlaChecker => Ok(TlaEngine::TlaChecker),
-            EngineChoice::Auto => Ok(match tla::find_tla2tools(jar) {
-                Ok(jar) => TlaEngine::Tlc { jar },
-                Err(_) => TlaEngine::TlaChecker,
-            }),
+            EngineChoice::Auto => match find() {
+                Ok(jar) => Ok(TlaEngine::Tlc { jar }),
+                Err(e) if jar.is_some() || named => Err(e),
+                Err(_) => Ok(TlaEngine::TlaChecker),
+            },
         }
     }
 }
@@ -76,6 +89,7 @@ pub fn job(model: ModelName, port: &Port, dir: &Path) -> Result<TlaJob, TlaError
             })
             .collect(),
         constraint: None,
+        user_cfg: None,
     })
 }
 

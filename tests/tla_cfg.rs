@@ -22,15 +22,58 @@ fn full_cfg() {
     assert_eq!(cfg.specification.as_deref(), Some("Spec"));
     assert_eq!(cfg.invariants, ["TypeOK", "NoOversell"]);
     assert_eq!(cfg.properties, ["Eventually"]);
-    assert_eq!(cfg.constraint.as_deref(), Some("Bound"));
+    assert_eq!(cfg.constraints, ["Bound"]);
     assert!(!cfg.check_deadlock);
+    // What the plan controls is blanked, line structure kept; the rest passes through.
+    assert!(!cfg.passthrough.contains("INVARIANTS") && !cfg.passthrough.contains("CHECK_DEADLOCK"));
+    assert!(
+        cfg.passthrough.contains("CONSTRAINT Bound") && cfg.passthrough.contains("NoUser = NoUser")
+    );
+    assert_eq!(cfg.passthrough.lines().count(), 12);
+}
+
+#[test]
+fn every_tlc_construct_is_read_and_passed_through() {
+    let cfg = parse_cfg(
+        "CONSTANTS\n  Step <- TwoStep\n  Cap <- [Inner] SmallCap\n  N = 3\nSPECIFICATION Spec\n\
+         CONSTRAINT A B\nACTION_CONSTRAINT Alt\nSYMMETRY Perms\nVIEW View\nALIAS Show\n\
+         POSTCONDITION Done\nCONSTANT S = \"INIT\"\n",
+    )
+    .unwrap();
+    assert_eq!(cfg.constants["Step"], "<- TwoStep");
+    assert_eq!(cfg.constants["Cap"], "<- [Inner] SmallCap");
+    assert_eq!(
+        cfg.constants["S"], "\"INIT\"",
+        "a keyword inside a string is not a keyword"
+    );
+    assert_eq!(cfg.constraints, ["A", "B"]);
+    assert_eq!(cfg.action_constraints, ["Alt"]);
+    assert_eq!(cfg.symmetry.as_deref(), Some("Perms"));
+    assert_eq!(cfg.view.as_deref(), Some("View"));
+    assert_eq!(cfg.alias.as_deref(), Some("Show"));
+    assert_eq!(cfg.postcondition.as_deref(), Some("Done"));
+    assert_eq!(cfg.init, None);
+    for kept in [
+        "Step <- TwoStep",
+        "ACTION_CONSTRAINT Alt",
+        "SYMMETRY Perms",
+        "VIEW View",
+        "POSTCONDITION Done",
+    ] {
+        assert!(
+            cfg.passthrough.contains(kept),
+            "{kept}: {}",
+            cfg.passthrough
+        );
+    }
 }
 
 #[test]
 fn unsupported_or_broken_cfgs_are_errors_with_lines() {
     for (text, line) in [
-        ("SPECIFICATION Spec\nSYMMETRY Perms\n", 2),
-        ("CONSTANT N <- Three\n", 1),
+        ("SPECIFICATION Spec\nSYMMETRY Perms Other\n", 2),
+        ("SPECIFICATION Spec\nWHATEVER Perms\n", 1),
+        ("CONSTANT N <- 3\n", 1),
         ("SPECIFICATION Spec Other\n", 1),
         ("garbage\nSPECIFICATION Spec\n", 1),
         ("CONSTANT\n  N = 3\n  N = 4\n", 3),
@@ -55,7 +98,7 @@ fn job_from_cfg_beside_spec() {
     std::fs::write(&cfg, "INIT Init\nNEXT Next\nINVARIANT Inv\nPROPERTY Live\n").unwrap();
     let job = job_from_cfg(&spec, &cfg).unwrap();
     assert_eq!(job.model, "M");
-    assert_eq!(job.specification, "Init /\\ [][Next]_<<a, b>>");
+    assert_eq!(job.specification, "INIT Init NEXT Next");
     let kinds: Vec<(&str, PropertyKind)> = job
         .properties
         .iter()
@@ -76,7 +119,7 @@ fn job_from_cfg_beside_spec() {
     ));
     assert!(matches!(
         job_from_cfg(&spec, &dir.path().join("missing.cfg")),
-        Err(TlaError::Io { .. })
+        Err(TlaError::Input { .. })
     ));
 }
 

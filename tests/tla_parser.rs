@@ -99,7 +99,7 @@ fn liveness_back_loop() {
     let d = dump("toggle_backloop");
     let out = fixture("toggle_backloop.out");
     let o = interpret(Some(exit("toggle_backloop")), false, &out, "", Some(&d)).unwrap();
-    let Some(Violation::Temporal(t)) = o.violation else {
+    let Some(Violation::Temporal(None, t)) = o.violation else {
         panic!()
     };
     assert_eq!(actions(&t.steps), ["Init", "Flip"]);
@@ -129,7 +129,7 @@ fn liveness_stuttering_is_not_a_step() {
     let d = dump("counter_stutter");
     let out = fixture("counter_stutter.out");
     let o = interpret(Some(13), false, &out, "", Some(&d)).unwrap();
-    let Some(Violation::Temporal(t)) = o.violation else {
+    let Some(Violation::Temporal(None, t)) = o.violation else {
         panic!()
     };
     // TLC labels the stuttering self-loop at x = 3 `Inc(2)` (not even enabled there); it must
@@ -287,4 +287,85 @@ fn action_names_are_rendered_deterministically() {
         trace::action_name(&json!({"name": "Tick"})).unwrap(),
         "Tick"
     );
+}
+
+/// The raw TLC message of a recorded run, shortened as `flashcheck tla` prints it.
+fn concise(name: &str, spec: &std::path::Path) -> String {
+    let out = fixture(&format!("{name}.out"));
+    let err = interpret(Some(exit(name)), false, &out, "", None).unwrap_err();
+    let TlaError::Spec { message, .. } = err else {
+        panic!("{err:?}")
+    };
+    flashcheck::tla::sany::concise(&message, spec, &[])
+}
+
+#[test]
+fn sany_parse_error_is_shortened_to_file_line_col() {
+    let spec = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tla/Broken.tla");
+    let line = concise("broken_parse", &spec);
+    assert_eq!(
+        line,
+        format!(
+            "{}:5:1: parse error: Encountered \"====\" and token \"+\"",
+            spec.display()
+        )
+    );
+}
+
+#[test]
+fn sany_semantic_errors_are_shortened_to_the_first_with_a_count() {
+    let spec = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tla/Undefined.tla");
+    let line = concise("undefined_semantic", &spec);
+    assert!(
+        line.starts_with(&format!("{}:5:", spec.display())),
+        "{line}"
+    );
+    assert!(line.contains("more error"), "{line}");
+    assert!(!line.contains('\n'));
+}
+
+#[test]
+fn sany_missing_module_names_it_and_the_fix() {
+    let text =
+        "Fatal errors while parsing TLA+ spec in file MC\n\ntla2sany.semantic.AbortException\n\
+                *** Abort messages: 1\n\nUnknown location\n\n\
+                Cannot find source file for module SuiteLib imported in module WithLib.\n";
+    let line = flashcheck::tla::sany::concise(text, std::path::Path::new("WithLib.tla"), &[]);
+    assert!(
+        line.contains("module SuiteLib not found") && line.contains("--lib"),
+        "{line}"
+    );
+}
+
+#[cfg(feature = "tla-checker")]
+#[test]
+fn tla_checker_progress_lines_give_the_counts_of_a_stopped_run() {
+    use flashcheck::tla::checker::progress_counts;
+    let stderr = "  Exploring states...\n  Progress: 100 states explored, queue: 3\n  \
+                  4000 states explored | 344/s | depth: 3999 | queue: 1\n";
+    assert_eq!(
+        progress_counts(stderr),
+        Counts {
+            distinct: 4000,
+            generated: 0,
+            depth: 3999
+        }
+    );
+    assert_eq!(
+        progress_counts("  Progress: 10 states explored, queue: 2\n").distinct,
+        10
+    );
+    assert_eq!(progress_counts("nothing\n"), Counts::default());
+}
+
+#[test]
+fn memory_sizes_parse_with_units_and_refuse_nonsense() {
+    use flashcheck::cli::parse_size;
+    assert_eq!(parse_size("512M"), Ok(512 << 20));
+    assert_eq!(parse_size("4G"), Ok(4 << 30));
+    assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+    assert_eq!(parse_size("1000"), Ok(1000));
+    for bad in ["", "0", "-1M", "4X", "M", "99999999999T"] {
+        assert!(parse_size(bad).is_err(), "{bad}");
+    }
 }

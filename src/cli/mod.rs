@@ -163,6 +163,58 @@ pub struct TlaArgs {
     /// Also write every counterexample TLC found (its `-dumpTrace json`) as ITF into DIR.
     #[arg(long, value_name = "DIR")]
     pub traces: Option<PathBuf>,
+    /// A library module directory (TLAPS, the community modules …; repeatable): on TLC's
+    /// -DTLA-Library path (a .jar: on its classpath); tla-checker gets the modules copied.
+    #[arg(long = "lib", value_name = "DIR")]
+    pub libs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub limits: TlaLimitArgs,
+}
+
+/// Limits of a TLA+ check (`tla`, `cross`): over any of them the check stops with exit 3
+/// and the engine's own statistics so far.
+#[derive(Debug, Args)]
+pub struct TlaLimitArgs {
+    /// Stop after this many seconds in all (exit 3, partial results).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// Stop after this many distinct states (exit 3, partial results).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_states: Option<u64>,
+    /// Memory bound of the tla-checker engine (its process's resident set), e.g. 512M, 4G;
+    /// default: half of physical memory. Over it: exit 3 with what was found.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_memory: Option<u64>,
+}
+
+/// `512M`, `4G`, `1024K` or a number of bytes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, ""),
+    };
+    let shift = match unit
+        .trim()
+        .to_ascii_uppercase()
+        .trim_end_matches("IB")
+        .trim_end_matches('B')
+    {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(format!("{text:?}: expected a size such as 512M or 4G")),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a size such as 512M or 4G"))?;
+    match n.checked_mul(1 << shift) {
+        Some(0) => Err("the bound must be above 0".into()),
+        Some(bytes) => Ok(bytes),
+        None => Err(format!("{text:?} is too large")),
+    }
 }
 
 /// `flashcheck cross`.
@@ -175,6 +227,9 @@ pub struct CrossArgs {
     /// Print one JSON object with both reports and the comparison.
     #[arg(long)]
     pub json: bool,
+    /// Limits, applied to both the Rust port's check and the TLA+ twin's.
+    #[command(flatten)]
+    pub limits: TlaLimitArgs,
 }
 
 /// `flashcheck audit`.

@@ -1,20 +1,37 @@
 //! `flashcheck tla`: a built-in model's TLA+ twin, or any spec, through TLC or tla-checker.
 
 use super::print_report;
-use anyhow::Result;
+use anyhow::{bail, Result};
 use flashcheck::catalog::{build_port, Port};
-use flashcheck::cli::TlaArgs;
+use flashcheck::cli::{TlaArgs, TlaLimitArgs};
 use flashcheck::tla::{self, TlaOptions};
 use flashcheck::twin::{self, EngineChoice};
 
+/// The options of a TLA+ check from its limit arguments.
+pub fn options(limits: &TlaLimitArgs, workers: usize) -> Result<TlaOptions> {
+    Ok(TlaOptions {
+        workers,
+        timeout: super::check::timeout(limits.timeout)?,
+        max_states: limits.max_states,
+        max_memory: limits.max_memory,
+        ..TlaOptions::default()
+    })
+}
+
 /// Runs `flashcheck tla`.
 pub fn run(args: &TlaArgs) -> Result<i32> {
+    if args.spec.is_some() && !args.constants.is_empty() {
+        bail!(
+            "-c {} applies to built-in models only; with --spec the constants come from the cfg (--config FILE.cfg)",
+            args.constants[0]
+        );
+    }
     let engine = EngineChoice::parse(args.engine.engine.as_deref())?
         .resolve(args.engine.tla2tools.as_deref())?;
     let options = TlaOptions {
-        workers: args.engine.workers,
         keep_dir: args.keep.clone(),
-        ..TlaOptions::default()
+        libs: args.libs.clone(),
+        ..options(&args.limits, args.engine.workers)?
     };
     let dir = tempfile::tempdir()?;
     let (job, port): (_, Option<Port>) = match (&args.spec, args.model) {
@@ -29,8 +46,9 @@ pub fn run(args: &TlaArgs) -> Result<i32> {
             let (_, port) = build_port(model, &args.constants, args.saga.as_deref())?;
             (twin::job(model, &port, dir.path())?, Some(port))
         }
-        (None, None) => anyhow::bail!("name a model or pass --spec FILE.tla"),
+        (None, None) => bail!("name a model or pass --spec FILE.tla"),
     };
+    tla::child::install_interrupt_handlers();
     let mut report = tla::run(&job, &engine, &options)?;
     if let Some(port) = &port {
         port.annotate(&mut report);
@@ -42,13 +60,23 @@ pub fn run(args: &TlaArgs) -> Result<i32> {
             std::env::args().collect::<Vec<_>>().join(" ")
         );
     }
-    if let Some(dir) = &args.traces {
-        let written = super::traces::write_report_traces(&report, dir)?;
-        eprintln!(
-            "tla: {written} trace(s) written to {} as ITF",
-            dir.display()
-        );
-    }
     print_report(&report, &args.output);
+    if let Some(dir) = &args.traces {
+        // The report is out first: a trace directory that cannot be written loses nothing
+        // (one line says why, the exit code is still the check's).
+        let written = if dir.exists() && !dir.is_dir() {
+            Err(anyhow::anyhow!("exists and is not a directory"))
+        } else {
+            super::traces::write_report_traces(&report, dir)
+        };
+        match written {
+            Ok(n) => eprintln!("tla: {n} trace(s) written to {} as ITF", dir.display()),
+            Err(e) => eprintln!(
+                "flashcheck: --traces {}: {}; no traces written",
+                dir.display(),
+                format!("{e:#}").replace('\n', " ")
+            ),
+        }
+    }
     Ok(report.exit_code())
 }

@@ -1,20 +1,31 @@
 //! Reading a user's TLC `.cfg` (for `flashcheck tla --spec FILE.tla [--config FILE.cfg]`)
-//! into a [`TlaJob`].
+//! into a [`TlaJob`] whose engine runs get the user's own cfg.
 //!
-//! Supported: `CONSTANT(S)` (`Name = value`; `Name = Name` is a model value),
-//! `SPECIFICATION`, `INIT`/`NEXT` (run as `Init /\ [][Next]_<<vars>>`, the variables read from
-//! the spec's `VARIABLE(S)` declarations), `INVARIANT(S)` (→ `always`),
-//! `PROPERTY`/`PROPERTIES` (→ `eventually`), one `CONSTRAINT`, and `CHECK_DEADLOCK`
-//! (TLC checks deadlock unless `CHECK_DEADLOCK FALSE`, so the job gets a `deadlock_free`
-//! property by default). Anything else (`SYMMETRY`, `VIEW`, `<-` substitutions, …) is an
-//! error rather than silently ignored.
+//! flashcheck does not re-create the cfg: every construct TLC accepts (`CONSTANT C <- Def`,
+//! `C <- [M] Def`, `CONSTRAINT`, `ACTION_CONSTRAINT`, `SYMMETRY`, `VIEW`, `ALIAS`,
+//! `POSTCONDITION`, `INIT`/`NEXT`, `SPECIFICATION`) is handed to the engine as written
+//! ([`UserCfg::passthrough`]). Only the sections that say *what to check* are read and
+//! blanked, because the [`plan`](super::plan) decides per run which of them a run checks:
+//! `INVARIANT(S)` (→ `always`), `PROPERTY`/`PROPERTIES` (→ `eventually`) and
+//! `CHECK_DEADLOCK` (TLC checks deadlock unless `CHECK_DEADLOCK FALSE`, so the job gets a
+//! `deadlock_free` property by default). A `POSTCONDITION P` stays in the cfg and becomes
+//! the `always` property `P` (TLC evaluates it once, after a complete search).
+//!
+//! The rest of the cfg is read only to show the constants in the report (`C <- Def` is
+//! shown as the value `<- Def`) and to reject what is not a cfg at all (an unknown
+//! keyword, text before the first keyword, unbalanced brackets), each with its line.
 
 use super::error::TlaError;
 use super::workspace::is_identifier;
 use super::{TlaJob, TlaProperty, DEADLOCK_FREE};
 use crate::report::PropertyKind;
 use std::collections::BTreeMap;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
+
+/// The largest `.tla` or `.cfg` file flashcheck reads (a bound, so that `/dev/zero` or a
+/// huge file given by mistake is refused instead of read forever).
+pub const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
 
 const KEYWORDS: &[&str] = &[
     "CONSTANT",
@@ -37,42 +48,84 @@ const KEYWORDS: &[&str] = &[
     "CHECK_DEADLOCK",
 ];
 
+/// Read a user's input file: it must be a regular file (not a FIFO, a device or a
+/// directory) of at most [`MAX_INPUT_BYTES`], in UTF-8. `what` names it in the error
+/// (`--spec`, `--config`).
+pub fn read_input(path: &Path, what: &str) -> Result<String, TlaError> {
+    let bad = |reason: String| TlaError::Input {
+        what: what.to_string(),
+        path: path.to_path_buf(),
+        reason,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| bad(io_reason(&e)))?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(bad(format!("is {kind}")));
+    }
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(bad(format!(
+            "is {} bytes, over the {MAX_INPUT_BYTES}-byte bound",
+            meta.len()
+        )));
+    }
+    let file = std::fs::File::open(path).map_err(|e| bad(io_reason(&e)))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| bad(io_reason(&e)))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(bad(format!("is over the {MAX_INPUT_BYTES}-byte bound")));
+    }
+    String::from_utf8(bytes).map_err(|e| bad(format!("is not UTF-8 ({e})")))
+}
+
+/// An OS error without the `(os error N)` suffix repeated by callers.
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// A user's cfg as the engine runs get it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserCfg {
+    /// The cfg file.
+    pub path: PathBuf,
+    /// The cfg without comments and without the INVARIANT(S), PROPERTY(IES) and
+    /// CHECK_DEADLOCK sections (blanked, so that line numbers in the engine's messages are
+    /// the user's); each run appends what it checks.
+    pub passthrough: String,
+    /// The POSTCONDITION operator, if any.
+    pub postcondition: Option<String>,
+    /// Directives present in the cfg (`VIEW`, `SYMMETRY`, …), for engines that cannot
+    /// check all of them.
+    pub directives: Vec<String>,
+}
+
 /// Read `cfg` for `spec` into a job. The job's model name is the spec's module name.
 pub fn job_from_cfg(spec: &Path, cfg: &Path) -> Result<TlaJob, TlaError> {
-    let text = std::fs::read_to_string(cfg)
-        .map_err(|e| TlaError::io(format!("reading {}", cfg.display()), e))?;
+    read_input(spec, "--spec")?;
+    let text = read_input(cfg, "--config")?;
     let module = spec
         .file_stem()
         .and_then(|s| s.to_str())
         .ok_or_else(|| TlaError::Job(format!("{} has no module name", spec.display())))?
         .to_string();
-    let parsed = parse_cfg(&text).map_err(|(line, message)| TlaError::Cfg {
-        path: cfg.to_path_buf(),
-        line,
-        message,
-    })?;
     let err = |line: usize, message: String| TlaError::Cfg {
         path: cfg.to_path_buf(),
         line,
         message,
     };
+    let parsed = parse_cfg(&text).map_err(|(line, message)| err(line, message))?;
     let specification = match (&parsed.specification, &parsed.init, &parsed.next) {
         (Some(s), None, None) => s.clone(),
-        (None, Some(init), Some(next)) => {
-            let tla = std::fs::read_to_string(spec)
-                .map_err(|e| TlaError::io(format!("reading {}", spec.display()), e))?;
-            let vars = variables(&tla);
-            if vars.is_empty() {
-                return Err(err(
-                    0,
-                    format!(
-                        "INIT/NEXT given but no VARIABLE declaration found in {}; use SPECIFICATION",
-                        spec.display()
-                    ),
-                ));
-            }
-            format!("{init} /\\ [][{next}]_<<{}>>", vars.join(", "))
-        }
+        (None, Some(init), Some(next)) => format!("INIT {init} NEXT {next}"),
         (None, None, None) => return Err(err(0, "no SPECIFICATION and no INIT/NEXT".into())),
         _ => {
             return Err(err(
@@ -82,27 +135,50 @@ pub fn job_from_cfg(spec: &Path, cfg: &Path) -> Result<TlaJob, TlaError> {
         }
     };
     let cfg_name = cfg.display();
-    let mut properties = Vec::new();
+    let mut properties: Vec<TlaProperty> = Vec::new();
+    let mut push = |name: &str, kind: PropertyKind, description: String| {
+        // TLC accepts a name listed twice; it is one property.
+        if !properties.iter().any(|p| p.name == name) {
+            properties.push(TlaProperty {
+                name: name.to_string(),
+                kind,
+                description,
+            });
+        }
+    };
     if parsed.check_deadlock {
-        properties.push(TlaProperty {
-            name: DEADLOCK_FREE.into(),
-            kind: PropertyKind::Always,
-            description: "TLC's deadlock check: every reachable state has a successor".into(),
-        });
+        push(
+            DEADLOCK_FREE,
+            PropertyKind::Always,
+            "TLC's deadlock check: every reachable state has a successor".into(),
+        );
     }
     for inv in &parsed.invariants {
-        properties.push(TlaProperty {
-            name: inv.clone(),
-            kind: PropertyKind::Always,
-            description: format!("INVARIANT {inv} of {cfg_name}"),
-        });
+        push(
+            inv,
+            PropertyKind::Always,
+            format!("INVARIANT {inv} of {cfg_name}"),
+        );
     }
     for prop in &parsed.properties {
-        properties.push(TlaProperty {
-            name: prop.clone(),
-            kind: PropertyKind::Eventually,
-            description: format!("PROPERTY {prop} of {cfg_name}"),
-        });
+        push(
+            prop,
+            PropertyKind::Eventually,
+            format!("PROPERTY {prop} of {cfg_name}"),
+        );
+    }
+    if let Some(post) = &parsed.postcondition {
+        if parsed.invariants.contains(post) || parsed.properties.contains(post) {
+            return Err(err(
+                0,
+                format!("{post} is both the POSTCONDITION and an INVARIANT or PROPERTY"),
+            ));
+        }
+        push(
+            post,
+            PropertyKind::Always,
+            format!("POSTCONDITION {post} of {cfg_name}, evaluated after a complete search"),
+        );
     }
     Ok(TlaJob {
         model: module,
@@ -111,14 +187,20 @@ pub fn job_from_cfg(spec: &Path, cfg: &Path) -> Result<TlaJob, TlaError> {
         model_values: parsed.model_values,
         specification,
         properties,
-        constraint: parsed.constraint,
+        constraint: None,
+        user_cfg: Some(UserCfg {
+            path: cfg.to_path_buf(),
+            passthrough: parsed.passthrough,
+            postcondition: parsed.postcondition,
+            directives: parsed.directives,
+        }),
     })
 }
 
 /// The content of a cfg file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cfg {
-    /// Constant → value text.
+    /// Constant → value text (`C <- Def` as `<- Def`, `C <- [M] Def` as `<- [M] Def`).
     pub constants: BTreeMap<String, String>,
     /// Constants assigned as model values.
     pub model_values: Vec<String>,
@@ -132,10 +214,26 @@ pub struct Cfg {
     pub invariants: Vec<String>,
     /// PROPERTY/PROPERTIES, in order.
     pub properties: Vec<String>,
-    /// CONSTRAINT.
-    pub constraint: Option<String>,
+    /// CONSTRAINT(S), in order.
+    pub constraints: Vec<String>,
+    /// ACTION_CONSTRAINT(S), in order.
+    pub action_constraints: Vec<String>,
+    /// SYMMETRY.
+    pub symmetry: Option<String>,
+    /// VIEW.
+    pub view: Option<String>,
+    /// ALIAS.
+    pub alias: Option<String>,
+    /// POSTCONDITION.
+    pub postcondition: Option<String>,
     /// CHECK_DEADLOCK (default true, as in TLC).
     pub check_deadlock: bool,
+    /// Every directive keyword present, in order of first appearance (`CONSTANTS` as
+    /// `CONSTANT`, plurals singular).
+    pub directives: Vec<String>,
+    /// The text without comments and without INVARIANT(S), PROPERTY(IES), CHECK_DEADLOCK
+    /// (see [`UserCfg::passthrough`]).
+    pub passthrough: String,
 }
 
 /// Parse cfg text; errors are (1-based line, message).
@@ -146,7 +244,21 @@ pub fn parse_cfg(text: &str) -> Result<Cfg, (usize, String)> {
         ..Cfg::default()
     };
     let sections = split_sections(&clean)?;
-    for (keyword, line, body) in sections {
+    let mut blank: Vec<(usize, usize)> = Vec::new();
+    for section in sections {
+        let Section {
+            keyword,
+            line,
+            body,
+            start,
+            end,
+        } = section;
+        let directive = keyword
+            .trim_end_matches('S')
+            .replace("PROPERTIE", "PROPERTY");
+        if !cfg.directives.contains(&directive) {
+            cfg.directives.push(directive);
+        }
         let words = || {
             body.split(|c: char| c.is_whitespace() || c == ',')
                 .filter(|w| !w.is_empty())
@@ -161,6 +273,16 @@ pub fn parse_cfg(text: &str) -> Result<Cfg, (usize, String)> {
                 )),
             }
         };
+        let names = || -> Result<Vec<String>, (usize, String)> {
+            let names: Vec<String> = words().map(str::to_string).collect();
+            if names.is_empty() {
+                return Err((line, format!("{keyword} without a name")));
+            }
+            match names.iter().find(|n| !is_identifier(n)) {
+                Some(n) => Err((line, format!("{n:?} is not an operator name"))),
+                None => Ok(names),
+            }
+        };
         let set_once = |slot: &mut Option<String>, value: String| -> Result<(), (usize, String)> {
             if slot.replace(value).is_some() {
                 Err((line, format!("{keyword} given twice")))
@@ -173,38 +295,19 @@ pub fn parse_cfg(text: &str) -> Result<Cfg, (usize, String)> {
             "INIT" => set_once(&mut cfg.init, one("INIT")?)?,
             "NEXT" => set_once(&mut cfg.next, one("NEXT")?)?,
             "SPECIFICATION" => set_once(&mut cfg.specification, one("SPECIFICATION")?)?,
-            "CONSTRAINT" | "CONSTRAINTS" => {
-                let names: Vec<&str> = words().collect();
-                match names.as_slice() {
-                    [name] if is_identifier(name) => {
-                        set_once(&mut cfg.constraint, name.to_string())?
-                    }
-                    _ => {
-                        return Err((
-                            line,
-                            format!(
-                                "exactly one CONSTRAINT operator is supported, found {:?}",
-                                body.trim()
-                            ),
-                        ))
-                    }
-                }
+            "SYMMETRY" => set_once(&mut cfg.symmetry, one("SYMMETRY")?)?,
+            "VIEW" => set_once(&mut cfg.view, one("VIEW")?)?,
+            "ALIAS" => set_once(&mut cfg.alias, one("ALIAS")?)?,
+            "POSTCONDITION" => set_once(&mut cfg.postcondition, one("POSTCONDITION")?)?,
+            "CONSTRAINT" | "CONSTRAINTS" => cfg.constraints.extend(names()?),
+            "ACTION_CONSTRAINT" | "ACTION_CONSTRAINTS" => cfg.action_constraints.extend(names()?),
+            "INVARIANT" | "INVARIANTS" => {
+                cfg.invariants.extend(names()?);
+                blank.push((start, end));
             }
-            "INVARIANT" | "INVARIANTS" | "PROPERTY" | "PROPERTIES" => {
-                let names: Vec<String> = words().map(str::to_string).collect();
-                if names.is_empty() {
-                    return Err((line, format!("{keyword} without a name")));
-                }
-                for n in names {
-                    if !is_identifier(&n) {
-                        return Err((line, format!("{n:?} is not an operator name")));
-                    }
-                    if keyword.starts_with("INVARIANT") {
-                        cfg.invariants.push(n);
-                    } else {
-                        cfg.properties.push(n);
-                    }
-                }
+            "PROPERTY" | "PROPERTIES" => {
+                cfg.properties.extend(names()?);
+                blank.push((start, end));
             }
             "CHECK_DEADLOCK" => {
                 cfg.check_deadlock = match words().collect::<Vec<_>>().as_slice() {
@@ -219,27 +322,44 @@ pub fn parse_cfg(text: &str) -> Result<Cfg, (usize, String)> {
                             ),
                         ))
                     }
-                }
+                };
+                blank.push((start, end));
             }
-            other => {
-                return Err((
-                    line,
-                    format!("{other} is not supported by flashcheck's TLA+ driver"),
-                ))
-            }
+            other => return Err((line, format!("{other} is not a TLC cfg keyword"))),
         }
     }
+    let mut passthrough = String::with_capacity(clean.len());
+    let mut at = 0;
+    for (start, end) in blank {
+        passthrough.push_str(&clean[at..start]);
+        passthrough.extend(clean[start..end].chars().filter(|c| *c == '\n'));
+        at = end;
+    }
+    passthrough.push_str(&clean[at..]);
+    cfg.passthrough = passthrough;
     Ok(cfg)
 }
 
-/// `Name = value` assignments (values may contain spaces and span lines).
+/// `Name = value`, `Name <- Def` and `Name <- [M] Def` entries (values may contain spaces
+/// and span lines).
 fn constants(body: &str, first_line: usize, cfg: &mut Cfg) -> Result<(), (usize, String)> {
     let chars: Vec<char> = body.chars().collect();
     let line_at = |i: usize| first_line + chars[..i].iter().filter(|c| **c == '\n').count();
-    // Depth-0 `=` and `<-` positions, with the identifier before each.
-    let mut marks: Vec<(usize, usize, usize)> = Vec::new(); // (name start, op start, op end)
+    // Depth-0 `=` and `<-` positions: (name start, op start, op end, is a substitution).
+    let mut marks: Vec<(usize, usize, usize, bool)> = Vec::new();
     let mut depth = 0i32;
     let mut in_string = false;
+    let name_before = |i: usize| -> Option<usize> {
+        let mut end = i;
+        while end > 0 && chars[end - 1].is_whitespace() {
+            end -= 1;
+        }
+        let mut start = end;
+        while start > 0 && (chars[start - 1].is_ascii_alphanumeric() || chars[start - 1] == '_') {
+            start -= 1;
+        }
+        (start < end).then_some(start)
+    };
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -263,31 +383,24 @@ fn constants(body: &str, first_line: usize, cfg: &mut Cfg) -> Result<(), (usize,
                     i += 1;
                 }
                 '<' if chars.get(i + 1) == Some(&'-') && depth == 0 => {
-                    return Err((line_at(i), "`<-` substitutions are not supported".into()));
+                    let start = name_before(i)
+                        .ok_or_else(|| (line_at(i), "`<-` without a name before it".to_string()))?;
+                    marks.push((start, i, i + 2, true));
+                    i += 1;
                 }
                 '=' if depth == 0 => {
                     let prev = i.checked_sub(1).map(|p| chars[p]);
                     let next = chars.get(i + 1).copied();
-                    let part_of_op = matches!(prev, Some('=' | '<' | '>' | '/' | '#'))
+                    let part_of_op = matches!(prev, Some('=' | '<' | '>' | '/' | '#' | ':'))
                         || matches!(next, Some('=' | '>' | '<'));
                     if !part_of_op {
-                        let mut end = i;
-                        while end > 0 && chars[end - 1].is_whitespace() {
-                            end -= 1;
-                        }
-                        let mut start = end;
-                        while start > 0
-                            && (chars[start - 1].is_ascii_alphanumeric() || chars[start - 1] == '_')
-                        {
-                            start -= 1;
-                        }
-                        if start == end {
-                            return Err((
+                        let start = name_before(i).ok_or_else(|| {
+                            (
                                 line_at(i),
-                                "`=` without a constant name before it".into(),
-                            ));
-                        }
-                        marks.push((start, i, i + 1));
+                                "`=` without a constant name before it".to_string(),
+                            )
+                        })?;
+                        marks.push((start, i, i + 1, false));
                     }
                 }
                 _ => {}
@@ -307,10 +420,13 @@ fn constants(body: &str, first_line: usize, cfg: &mut Cfg) -> Result<(), (usize,
     if !leading.trim().is_empty() {
         return Err((
             first_line,
-            format!("{:?} is not a `Name = value` assignment", leading.trim()),
+            format!(
+                "{:?} is not a `Name = value` or `Name <- Def` entry",
+                leading.trim()
+            ),
         ));
     }
-    for (k, &(name_start, op, op_end)) in marks.iter().enumerate() {
+    for (k, &(name_start, op, op_end, substitution)) in marks.iter().enumerate() {
         let name: String = chars[name_start..op]
             .iter()
             .collect::<String>()
@@ -325,7 +441,20 @@ fn constants(body: &str, first_line: usize, cfg: &mut Cfg) -> Result<(), (usize,
         if cfg.constants.contains_key(&name) || cfg.model_values.contains(&name) {
             return Err((line_at(op), format!("constant {name} assigned twice")));
         }
-        if value == name {
+        if substitution {
+            let target = value
+                .strip_prefix('[')
+                .and_then(|v| v.split_once(']'))
+                .map_or(value.as_str(), |(_, def)| def)
+                .trim();
+            if !is_identifier(target) {
+                return Err((
+                    line_at(op),
+                    format!("`{name} <- {value}`: {target:?} is not an operator name"),
+                ));
+            }
+            cfg.constants.insert(name, format!("<- {value}"));
+        } else if value == name {
             cfg.model_values.push(name);
         } else {
             cfg.constants.insert(name, value);
@@ -334,61 +463,74 @@ fn constants(body: &str, first_line: usize, cfg: &mut Cfg) -> Result<(), (usize,
     Ok(())
 }
 
-/// A cfg section: keyword, line of the keyword, body text.
-type Section = (String, usize, String);
+/// A cfg section: its keyword, the keyword's line, its body, and the byte span of keyword
+/// and body in the comment-free text.
+struct Section {
+    keyword: String,
+    line: usize,
+    body: String,
+    start: usize,
+    end: usize,
+}
 
-/// Split into sections by keywords.
+/// Split into sections by keywords (not inside string literals).
 fn split_sections(text: &str) -> Result<Vec<Section>, (usize, String)> {
     let mut sections: Vec<Section> = Vec::new();
     let mut line = 1;
-    let mut word = String::new();
-    let mut pending = String::new();
-    let flush_word = |word: &mut String,
-                      pending: &mut String,
-                      sections: &mut Vec<Section>,
-                      line: usize|
-     -> Result<(), (usize, String)> {
-        if word.is_empty() {
-            return Ok(());
+    let mut word_start = None;
+    let mut in_string = false;
+    let mut escaped = false;
+    let close = |sections: &mut Vec<Section>, at: usize| {
+        if let Some(last) = sections.last_mut() {
+            last.body = text[last.start + last.keyword.len()..at].to_string();
+            last.end = at;
         }
-        if KEYWORDS.contains(&word.as_str()) {
-            if let Some(last) = sections.last_mut() {
-                last.2.push_str(pending);
-            } else if !pending.trim().is_empty() {
-                return Err((
-                    leading_line(pending),
-                    format!("{:?} before any keyword", pending.trim()),
-                ));
-            }
-            pending.clear();
-            sections.push((word.clone(), line, String::new()));
-        } else {
-            pending.push_str(word);
-        }
-        word.clear();
-        Ok(())
     };
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() || c == '_' {
-            word.push(c);
-        } else {
-            flush_word(&mut word, &mut pending, &mut sections, line)?;
-            pending.push(c);
-            if c == '\n' {
-                line += 1;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    for (k, &(at, c)) in chars.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
             }
+        } else if c == '"' {
+            in_string = true;
+        } else if is_word(c) {
+            let start = *word_start.get_or_insert(at);
+            let word_goes_on = chars.get(k + 1).is_some_and(|&(_, n)| is_word(n));
+            if !word_goes_on {
+                word_start = None;
+                let word = &text[start..at + c.len_utf8()];
+                if KEYWORDS.contains(&word) {
+                    if sections.is_empty() && !text[..start].trim().is_empty() {
+                        let first = text[..start].trim();
+                        return Err((leading_line(text), format!("{first:?} before any keyword")));
+                    }
+                    close(&mut sections, start);
+                    sections.push(Section {
+                        keyword: word.to_string(),
+                        line,
+                        body: String::new(),
+                        start,
+                        end: start,
+                    });
+                }
+            }
+        }
+        if c == '\n' {
+            line += 1;
         }
     }
-    flush_word(&mut word, &mut pending, &mut sections, line)?;
-    match sections.last_mut() {
-        Some(last) => last.2.push_str(&pending),
-        None if !pending.trim().is_empty() => {
-            return Err((
-                leading_line(&pending),
-                format!("{:?} before any keyword", pending.trim()),
-            ))
-        }
-        None => {}
+    close(&mut sections, text.len());
+    if sections.is_empty() && !text.trim().is_empty() {
+        return Err((
+            leading_line(text),
+            format!("{:?} before any keyword", text.trim()),
+        ));
     }
     Ok(sections)
 }

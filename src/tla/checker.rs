@@ -9,14 +9,23 @@
 //!   without invariants clears them, so each run checks exactly what the plan asked;
 //! - action names carry no parameters (`Read`, not `Read(u1)`), and liveness counterexamples
 //!   carry no action names at all (`?`); each property's `note` says so;
-//! - its global evaluator settings are thread-local, so concurrent checks in different
-//!   threads do not interfere; a panic inside the library becomes [`TlaError::Engine`].
+//! - it has no memory limit: each run is made in a forked child process under
+//!   [`child::run_forked`], killed over `TlaOptions::max_memory` (default
+//!   [`child::default_memory_bound`]) or on SIGINT/SIGTERM; the counts of a run stopped so
+//!   are the last of its progress lines (every 1,000 states), `generated` unknown (0);
+//! - it ignores `ACTION_CONSTRAINT` and `POSTCONDITION` with a warning, which would change
+//!   what is checked: a cfg with either is refused ([`TlaError::Spec`], exit 2) — use TLC;
+//!   `ALIAS` only changes how TLC prints traces and is ignored;
+//! - it names the temporal property it found violated, so the plan needs no extra runs;
+//! - its global evaluator settings are thread-local; a panic inside the library becomes
+//!   [`TlaError::Engine`].
 //!
 //! Counts: `distinct` is its `states_explored` and `depth` its `max_depth_reached`, both
 //! equal to TLC's on every spec measured. `generated` is its transition count, which is
 //! TLC's "states generated" *minus the number of initial states* (TLC counts those too;
 //! the library does not expose them): Counter 8 vs TLC 9, Shop 14 vs 15.
 
+use super::child;
 use super::error::TlaError;
 use super::plan::{Backend, Counts, RunOutcome, Trace, Violation};
 use super::tlc::shell_quote;
@@ -27,7 +36,7 @@ use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tla_checker::ast::{Env, State, Value};
 use tla_checker::checker::{check, CheckResult, CheckStats, CheckerConfig};
 
@@ -40,15 +49,66 @@ const LIVENESS_NOTE: &str =
 #[derive(Debug, Clone)]
 pub struct TlaChecker {
     max_states: Option<u64>,
+    max_memory: u64,
 }
 
 impl TlaChecker {
-    /// An engine honouring `opts.max_states` (workers are ignored: it is single-threaded).
+    /// An engine honouring `opts.max_states` and `opts.max_memory` (workers are ignored:
+    /// it is single-threaded).
     pub fn new(opts: &TlaOptions) -> TlaChecker {
         TlaChecker {
             max_states: opts.max_states,
+            max_memory: opts.max_memory.unwrap_or_else(child::default_memory_bound),
         }
     }
+}
+
+/// A failure inside the child process, carried back to the parent.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+enum ChildError {
+    /// The spec or cfg cannot be read ([`TlaError::Spec`]).
+    Spec(String),
+    /// Anything else ([`TlaError::Engine`]).
+    Engine(String),
+}
+
+impl From<TlaError> for ChildError {
+    fn from(e: TlaError) -> Self {
+        match e {
+            TlaError::Spec { message, .. } => ChildError::Spec(message),
+            TlaError::Engine { message, .. } => ChildError::Engine(message),
+            other => ChildError::Engine(other.to_string()),
+        }
+    }
+}
+
+/// The distinct states and depth of tla-checker's last progress line
+/// (`  N states explored | R/s | depth: D | queue: Q` or `  Progress: N states explored, …`).
+pub fn progress_counts(stderr: &str) -> Counts {
+    let number = |text: &str| -> Option<u64> {
+        text.trim()
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|w| !w.is_empty())?
+            .parse()
+            .ok()
+    };
+    stderr
+        .lines()
+        .rev()
+        .find_map(|line| {
+            let (head, tail) = line.split_once(" states explored")?;
+            let distinct = number(head.trim().trim_start_matches("Progress:"))?;
+            let depth = tail
+                .split_once("depth:")
+                .and_then(|(_, d)| number(d))
+                .unwrap_or(0);
+            Some(Counts {
+                distinct,
+                generated: 0,
+                depth,
+            })
+        })
+        .unwrap_or_default()
 }
 
 fn engine_err(message: impl Into<String>) -> TlaError {
@@ -117,26 +177,68 @@ impl Backend for TlaChecker {
         };
         let check_deadlock = run.check_deadlock;
         let no_invariants = run.invariants.is_empty();
-        let result = std::panic::catch_unwind(move || {
-            run_in_process(
-                &input,
-                &module_path,
-                &cfg_text,
-                max_states,
-                budget,
-                check_deadlock,
-                no_invariants,
-            )
-        })
-        .map_err(|panic| {
-            let msg = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
-            engine_err(format!("tla-checker panicked: {msg}"))
-        })??;
-        outcome(result)
+        let properties = run.properties.clone();
+        let work = move || -> Result<RunOutcome, ChildError> {
+            let finished = std::panic::catch_unwind(move || {
+                run_in_process(
+                    &input,
+                    &module_path,
+                    &cfg_text,
+                    max_states,
+                    budget,
+                    check_deadlock,
+                    no_invariants,
+                )
+            })
+            .map_err(|panic| {
+                let msg = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "unknown panic".into());
+                ChildError::Engine(format!("tla-checker panicked: {msg}"))
+            })??;
+            Ok(outcome(finished, &properties)?)
+        };
+        let started = Instant::now();
+        // tla-checker stops itself at the budget (whole seconds); the kill is the backstop.
+        let deadline = budget.map(|b| started + b + Duration::from_secs(2));
+        let forked = child::run_forked(work, deadline, Some(self.max_memory))?;
+        if let Some(stop) = forked.stop {
+            return match stop.limit_text(ENGINE, started.elapsed()) {
+                None => Err(TlaError::Interrupted(match stop {
+                    child::Stop::Interrupted(sig) => sig,
+                    _ => 0,
+                })),
+                Some(limit) => Ok(RunOutcome {
+                    counts: progress_counts(&forked.stderr),
+                    violation: None,
+                    limit: Some(limit),
+                }),
+            };
+        }
+        match forked.result {
+            Some(Ok(outcome)) => Ok(outcome),
+            Some(Err(ChildError::Spec(message))) => Err(spec_err(message)),
+            Some(Err(ChildError::Engine(message))) => Err(engine_err(message)),
+            None => {
+                let tail: Vec<&str> = forked
+                    .stderr
+                    .lines()
+                    .filter(|l| !l.contains("states explored") && !l.trim().is_empty())
+                    .collect();
+                Err(engine_err(format!(
+                    "tla-checker's process ended without a result{}{}",
+                    forked
+                        .signal
+                        .map(|s| format!(" (signal {s})"))
+                        .unwrap_or_default(),
+                    tail.last()
+                        .map(|l| format!(": {}", l.trim()))
+                        .unwrap_or_default()
+                )))
+            }
+        }
     }
 }
 
@@ -168,7 +270,7 @@ fn run_in_process(
     })?;
     tla_checker::modules::merge_extended_declarations(&mut spec, module_path).map_err(spec_err)?;
     let tlc_cfg = tla_checker::config::parse_cfg(cfg_text)
-        .map_err(|e| engine_err(format!("cannot read the generated cfg: {e}")))?;
+        .map_err(|e| spec_err(format!("tla-checker cannot read the cfg: {e}")))?;
     let mut spec =
         tla_checker::config::override_operators(&tlc_cfg, spec, input, Some(module_path))
             .map_err(spec_err)?;
@@ -177,12 +279,13 @@ fn run_in_process(
         max_states,
         max_depth: usize::MAX,
         max_seconds: budget.map(|b| b.as_secs() + u64::from(b.subsec_nanos() > 0)),
-        quiet: true,
-        verbosity: 0,
+        // Progress lines on stderr give the counts of a run stopped by the memory bound.
+        quiet: false,
+        verbosity: 1,
         spec_path: Some(module_path.to_path_buf()),
         ..CheckerConfig::default()
     };
-    tla_checker::config::apply_config(
+    let warnings = tla_checker::config::apply_config(
         &tlc_cfg,
         &mut spec,
         &mut domains,
@@ -192,6 +295,15 @@ fn run_in_process(
         !check_deadlock,
     )
     .map_err(spec_err)?;
+    if let Some(ignored) = warnings.iter().find(|w| {
+        (w.starts_with("ACTION_CONSTRAINT") || w.starts_with("POSTCONDITION"))
+            && w.contains("not yet supported")
+    }) {
+        return Err(spec_err(format!(
+            "{} (it would check something other than the cfg says; use --engine tlc)",
+            ignored.trim_end_matches(", ignoring")
+        )));
+    }
     config.allow_deadlock = !check_deadlock;
     if no_invariants {
         spec.invariants.clear();
@@ -210,7 +322,9 @@ fn run_in_process(
     })
 }
 
-fn outcome(f: Finished) -> Result<RunOutcome, TlaError> {
+/// `properties`: the run's PROPERTY names, to recognise the one tla-checker names.
+fn outcome(f: Finished, properties: &[String]) -> Result<RunOutcome, TlaError> {
+    let named = |p: &str| properties.iter().find(|n| n.as_str() == p).cloned();
     let vars = &f.vars;
     let plain = |counts: Counts| RunOutcome {
         counts,
@@ -264,18 +378,22 @@ fn outcome(f: Finished) -> Result<RunOutcome, TlaError> {
                 format!("{LIVENESS_NOTE}; the cycle closes back to step {cycle_start}")
             };
             RunOutcome {
-                violation: Some(Violation::Temporal(Trace {
-                    steps,
-                    cycle_start: Some(cycle_start),
-                    note: Some(note),
-                })),
+                violation: Some(Violation::Temporal(
+                    named(&v.property),
+                    Trace {
+                        steps,
+                        cycle_start: Some(cycle_start),
+                        note: Some(note),
+                    },
+                )),
                 ..plain(counts(&stats))
             }
         }
         CheckResult::PropertyViolation(v, stats) => RunOutcome {
-            violation: Some(Violation::Temporal(finite_trace(
-                &v.trace, &v.actions, vars,
-            ))),
+            violation: Some(Violation::Temporal(
+                named(&v.property),
+                finite_trace(&v.trace, &v.actions, vars),
+            )),
             ..plain(counts(&stats))
         },
         CheckResult::MaxStatesExceeded(stats) => RunOutcome {

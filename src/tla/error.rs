@@ -65,6 +65,21 @@ pub enum TlaError {
     /// identifier, …).
     #[error("invalid TLA+ job: {0}")]
     Job(String),
+    /// A file the user named cannot be used as input (missing, not a regular file, too
+    /// large, not UTF-8).
+    #[error("{what} {}: {reason}", path.display())]
+    Input {
+        /// The option or role of the file (`--spec`, `--config`, `--lib`).
+        what: String,
+        /// The file.
+        path: PathBuf,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// SIGINT or SIGTERM arrived: the engine's process was killed and the generated files
+    /// removed. The binary exits 128 + the signal number.
+    #[error("interrupted by signal {0}: the TLA+ engine was stopped and its files removed")]
+    Interrupted(i32),
     /// The requested engine is not compiled in.
     #[error("{0}")]
     EngineUnavailable(String),

@@ -6,8 +6,10 @@
 //! - [`plan`]: which runs decide which properties (see its doc for the run count);
 //! - [`tlc`]: runs `java … tlc2.TLC -tool`, reading [`tool_output`] and [`trace`];
 //! - [`checker`]: runs `tla_checker` in-process (cargo feature `tla-checker`, on by default);
-//! - [`cfg`]: reads a user's TLC `.cfg` into a [`TlaJob`];
-//! - [`jar`]: finds `tla2tools.jar`.
+//! - [`cfg`]: reads a user's TLC `.cfg` into a [`TlaJob`] that hands it to the engine;
+//! - [`jar`]: finds `tla2tools.jar`;
+//! - [`child`]: the engine's child process: SIGINT/SIGTERM kill it, a memory bound kills it;
+//! - [`sany`]: SANY's parse and semantic errors as `file:line:col: reason`.
 //!
 //! Reproduction command (`CheckReport::command`): the engine commands of every run, joined by
 //! ` ; `, each starting with `cd <dir>` where `<dir>` holds the generated files. They work as
@@ -18,9 +20,11 @@
 pub mod cfg;
 #[cfg(feature = "tla-checker")]
 pub mod checker;
+pub mod child;
 pub mod error;
 pub mod jar;
 pub mod plan;
+pub mod sany;
 pub mod tlc;
 pub mod tool_output;
 pub mod trace;
@@ -57,6 +61,11 @@ pub struct TlaJob {
     pub properties: Vec<TlaProperty>,
     /// Optional CONSTRAINT operator.
     pub constraint: Option<String>,
+    /// The user's own cfg, handed to the engine as written (with the run's properties
+    /// appended): then `constants`, `model_values` and `specification` only describe it in
+    /// the report, and `constraint` is unused. `None` for a built-in twin, whose cfg is
+    /// generated from the fields above.
+    pub user_cfg: Option<cfg::UserCfg>,
 }
 
 /// One property of a [`TlaJob`].
@@ -100,6 +109,13 @@ pub struct TlaOptions {
     /// Keep the generated files here (created if missing) so that the report's `command`
     /// can be run; `None`: a tempdir removed afterwards.
     pub keep_dir: Option<PathBuf>,
+    /// Library module directories (TLAPS, the community modules …): TLC gets them on its
+    /// `-DTLA-Library` path (a `.jar` goes on the classpath); tla-checker gets their `.tla`
+    /// files copied beside the spec.
+    pub libs: Vec<PathBuf>,
+    /// Memory bound of the tla-checker engine in bytes (its child process's resident set);
+    /// over it the run stops with a limit. `None`: [`child::default_memory_bound`].
+    pub max_memory: Option<u64>,
 }
 
 impl Default for TlaOptions {
@@ -109,6 +125,8 @@ impl Default for TlaOptions {
             timeout: None,
             max_states: None,
             keep_dir: None,
+            libs: Vec::new(),
+            max_memory: None,
         }
     }
 }
@@ -118,10 +136,25 @@ pub fn run(job: &TlaJob, engine: &TlaEngine, opts: &TlaOptions) -> Result<CheckR
     if opts.workers == 0 {
         return Err(TlaError::Job("workers must be at least 1".into()));
     }
+    for lib in &opts.libs {
+        let is_jar = lib.extension().is_some_and(|e| e == "jar") && lib.is_file();
+        if !lib.is_dir() && !is_jar {
+            return Err(TlaError::Input {
+                what: "--lib".into(),
+                path: lib.clone(),
+                reason: "is neither a directory nor a .jar file".into(),
+            });
+        }
+    }
     let result = match engine {
         TlaEngine::Tlc { jar } => {
-            let mut ws =
-                workspace::Workspace::prepare(job, opts.keep_dir.as_deref(), opts.max_states)?;
+            let mut ws = workspace::Workspace::prepare(
+                job,
+                opts.keep_dir.as_deref(),
+                opts.max_states,
+                opts.timeout.is_some(),
+                &[],
+            )?;
             let mut backend = tlc::Tlc::new(jar, opts)?;
             plan::execute(job, &mut backend, &mut ws, opts.timeout)
         }
@@ -134,7 +167,11 @@ pub fn run(job: &TlaJob, engine: &TlaEngine, opts: &TlaOptions) -> Result<CheckR
         } => TlaError::Spec {
             engine,
             spec: job.spec.clone(),
-            message,
+            message: if engine == "tlc" {
+                sany::concise(&message, &job.spec, &opts.libs)
+            } else {
+                message.lines().map(str::trim).collect::<Vec<_>>().join(" ")
+            },
         },
         other => other,
     })
@@ -142,7 +179,16 @@ pub fn run(job: &TlaJob, engine: &TlaEngine, opts: &TlaOptions) -> Result<CheckR
 
 #[cfg(feature = "tla-checker")]
 fn run_tla_checker(job: &TlaJob, opts: &TlaOptions) -> Result<CheckReport, TlaError> {
-    let mut ws = workspace::Workspace::prepare(job, opts.keep_dir.as_deref(), None)?;
+    if let Some(jar) = opts.libs.iter().find(|l| !l.is_dir()) {
+        return Err(TlaError::Input {
+            what: "--lib".into(),
+            path: jar.clone(),
+            reason: "tla-checker reads library modules from directories only, not from a jar"
+                .into(),
+        });
+    }
+    let mut ws =
+        workspace::Workspace::prepare(job, opts.keep_dir.as_deref(), None, false, &opts.libs)?;
     let mut backend = checker::TlaChecker::new(opts);
     plan::execute(job, &mut backend, &mut ws, opts.timeout)
 }

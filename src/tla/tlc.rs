@@ -4,13 +4,21 @@
 //! trace is read from the `-tool` messages 2217/2218/2122, values kept as TLA+ text, and the
 //! property's `note` says so).
 //!
-//! Exit codes: 0 ok, 11 deadlock, 12 invariant violated, 13 temporal property violated,
+//! Exit codes: 0 ok, 10 with statistics and message 2104 the cfg's POSTCONDITION false after
+//! a complete search, 11 deadlock, 12 invariant violated, 13 temporal property violated,
 //! 150 parse/semantic error ([`TlaError::Spec`]); anything else is [`TlaError::Engine`].
-//! A timeout kills the process; the run is then incomplete. TLC has no state-limit flag:
+//!
+//! Library modules (`TlaOptions::libs`): directories go on SANY's `-DTLA-Library` path,
+//! jars on the classpath. TLC's own temporary directories (`tlc-*`, made by SANY for the
+//! standard modules) go to `java-tmp/` in the workspace (`-Djava.io.tmpdir`), never `/tmp`.
+//! The process is supervised by [`child::supervise`]: SIGINT/SIGTERM kill it.
+//! A timeout is the wrapper's `MC_time_limit` constraint (TLC stops exploring and prints its
+//! statistics); a process still running 10 s (+10%) later is killed. TLC has no state-limit flag:
 //! the wrapper's `MC_limit == TLCGet("distinct") < N` constraint stops the exploration and a
 //! run whose distinct count reached `N` is reported incomplete (conservatively, even when the
 //! state space has exactly `N` states).
 
+use super::child;
 use super::error::TlaError;
 use super::plan::{Backend, Counts, RunOutcome, Trace, Violation};
 use super::tool_output::{self, Stop, ToolOutput};
@@ -32,6 +40,8 @@ pub struct Tlc {
     community: Option<PathBuf>,
     workers: usize,
     max_states: Option<u64>,
+    lib_dirs: Vec<PathBuf>,
+    lib_jars: Vec<PathBuf>,
 }
 
 impl Tlc {
@@ -47,21 +57,34 @@ impl Tlc {
             community: super::jar::community_modules(jar),
             workers: opts.workers,
             max_states: opts.max_states,
+            lib_dirs: opts.libs.iter().filter(|l| l.is_dir()).cloned().collect(),
+            lib_jars: opts.libs.iter().filter(|l| !l.is_dir()).cloned().collect(),
         })
     }
 
     fn classpath(&self) -> String {
-        match &self.community {
-            Some(c) => format!("{}:{}", self.jar.display(), c.display()),
-            None => self.jar.display().to_string(),
-        }
+        std::iter::once(&self.jar)
+            .chain(self.community.as_ref())
+            .chain(&self.lib_jars)
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(":")
     }
 
     /// Arguments after `java`, for the cfg file name `cfg_name` (relative to the workspace).
     fn args(&self, ws: &Workspace, run: &RunSpec, cfg_name: &str) -> Vec<String> {
-        let mut args = vec![
-            "-XX:+UseParallelGC".to_string(),
-            "-cp".into(),
+        let mut args = vec!["-XX:+UseParallelGC".to_string()];
+        if !self.lib_dirs.is_empty() {
+            let path: Vec<String> = self
+                .lib_dirs
+                .iter()
+                .map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone()))
+                .map(|d| d.display().to_string())
+                .collect();
+            args.push(format!("-DTLA-Library={}", path.join(":")));
+        }
+        args.extend([
+            "-cp".to_string(),
             self.classpath(),
             "tlc2.TLC".into(),
             "-workers".into(),
@@ -70,7 +93,7 @@ impl Tlc {
             "-cleanup".into(),
             "-config".into(),
             cfg_name.to_string(),
-        ];
+        ]);
         if !run.check_deadlock {
             args.push("-deadlock".into());
         }
@@ -114,7 +137,11 @@ impl Backend for Tlc {
             .community
             .as_ref()
             .map(|_| ws.dir().join(format!("{stem}-trace.json")));
-        let mut args = self.args(ws, run, &cfg_name);
+        let java_tmp = ws.dir().join("java-tmp");
+        std::fs::create_dir_all(&java_tmp)
+            .map_err(|e| TlaError::io(format!("creating {}", java_tmp.display()), e))?;
+        let mut args = vec![format!("-Djava.io.tmpdir={}", java_tmp.display())];
+        args.extend(self.args(ws, run, &cfg_name));
         args.push("-metadir".into());
         args.push(metadir.display().to_string());
         if let Some(d) = &dump {
@@ -127,8 +154,16 @@ impl Backend for Tlc {
         args.push(format!("{}.tla", ws.module));
 
         let started = Instant::now();
-        let (status, stdout, stderr, killed) = run_java(ws.dir(), &args, budget)?;
+        // TLC stops exploring by itself at the budget (MC_time_limit) and prints its
+        // statistics; the kill, later, is the backstop (a long liveness check, a hung JVM).
+        let backstop = budget.map(|b| b + Duration::from_secs(10) + b / 10);
+        let (status, stdout, stderr, stop) = run_java(ws.dir(), &args, backstop)?;
         let _ = std::fs::remove_dir_all(&metadir);
+        let _ = std::fs::remove_dir_all(&java_tmp);
+        if let Some(child::Stop::Interrupted(sig)) = stop {
+            return Err(TlaError::Interrupted(sig));
+        }
+        let killed = stop.is_some();
         let elapsed = started.elapsed();
         let dump_json = match &dump {
             Some(d) if d.is_file() => {
@@ -142,10 +177,11 @@ impl Backend for Tlc {
             _ => None,
         };
         let mut outcome = interpret(status, killed, &stdout, &stderr, dump_json.as_ref())?;
-        if killed {
+        if let Some(stop) = stop {
+            outcome.limit = stop.limit_text("TLC", elapsed);
+        } else if let Some(secs) = run.time_budget.filter(|s| elapsed.as_secs() >= *s) {
             outcome.limit = Some(format!(
-                "time limit: TLC was stopped after {:.1}s",
-                elapsed.as_secs_f64()
+                "time limit: TLC stopped exploring after {secs}s (its statistics so far)"
             ));
         } else if let Some(n) = self.max_states {
             if outcome.counts.distinct >= n {
@@ -186,6 +222,7 @@ pub fn interpret(
     })?;
     let expected_stop = match code {
         0 => None,
+        10 if out.last(2199).is_some() && out.last(2104).is_some() => Some(Stop::Postcondition),
         11 => Some(Stop::Deadlock),
         12 => Some(Stop::Invariant(String::new())),
         13 => Some(Stop::Temporal),
@@ -220,8 +257,9 @@ pub fn interpret(
             Some(Violation::Invariant(name, read_trace(&out, dump)?))
         }
         (Some(Stop::Temporal), Some(Stop::Temporal)) => {
-            Some(Violation::Temporal(read_trace(&out, dump)?))
+            Some(Violation::Temporal(None, read_trace(&out, dump)?))
         }
+        (Some(Stop::Postcondition), None) => Some(Violation::Postcondition),
         (expected, found) => {
             return Err(TlaError::output(
                 "TLC -tool output",
@@ -284,12 +322,13 @@ fn loop_note(cycle_start: Option<usize>, len: usize, action: Option<&str>) -> Op
     }
 }
 
-/// Run `java args` in `dir`; returns (exit code, stdout, stderr, killed by the budget).
+/// Run `java args` in `dir` under [`child::supervise`]; returns (exit code, stdout,
+/// stderr, why it was stopped).
 fn run_java(
     dir: &Path,
     args: &[String],
     budget: Option<Duration>,
-) -> Result<(Option<i32>, String, String, bool), TlaError> {
+) -> Result<(Option<i32>, String, String, Option<child::Stop>), TlaError> {
     let mut child = Command::new("java")
         .args(args)
         .current_dir(dir)
@@ -298,8 +337,15 @@ fn run_java(
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| TlaError::io("starting java (is a JDK 11+ on PATH?)", e))?;
-    let mut out_pipe = child.stdout.take().expect("stdout is piped");
-    let mut err_pipe = child.stderr.take().expect("stderr is piped");
+    let (Some(mut out_pipe), Some(mut err_pipe)) = (child.stdout.take(), child.stderr.take())
+    else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(TlaError::io(
+            "starting java",
+            std::io::Error::other("no pipe to its stdout or stderr"),
+        ));
+    };
     let out_reader = std::thread::spawn(move || {
         let mut s = String::new();
         out_pipe.read_to_string(&mut s).map(|_| s)
@@ -309,25 +355,18 @@ fn run_java(
         err_pipe.read_to_string(&mut s).map(|_| s)
     });
     let deadline = budget.map(|b| Instant::now() + b);
-    let mut killed = false;
-    let status = loop {
-        match child
-            .try_wait()
-            .map_err(|e| TlaError::io("waiting for TLC", e))?
-        {
-            Some(status) => break status,
-            None => {
-                if deadline.is_some_and(|d| Instant::now() >= d) {
-                    let _ = child.kill();
-                    killed = true;
-                    break child
-                        .wait()
-                        .map_err(|e| TlaError::io("waiting for TLC", e))?;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
-    };
+    let pid = child.id();
+    let child = std::cell::RefCell::new(child);
+    let (status, stop) = child::supervise(
+        pid,
+        || child.borrow_mut().try_wait(),
+        || {
+            let _ = child.borrow_mut().kill();
+        },
+        deadline,
+        None,
+    )
+    .map_err(|e| TlaError::io("waiting for TLC", e))?;
     let join = |h: std::thread::JoinHandle<std::io::Result<String>>, what: &str| {
         h.join()
             .map_err(|_| TlaError::Engine {
@@ -339,7 +378,7 @@ fn run_java(
     };
     let stdout = join(out_reader, "stdout")?;
     let stderr = join(err_reader, "stderr")?;
-    Ok((status.code(), stdout, stderr, killed))
+    Ok((status.code(), stdout, stderr, stop))
 }
 
 fn file_name(p: &Path) -> String {

@@ -209,8 +209,10 @@ pub enum Stop {
     Invariant(String),
     /// 2114: a deadlock.
     Deadlock,
-    /// 2116: the (single) temporal property is violated.
+    /// 2116: a temporal property is violated (TLC does not say which).
     Temporal,
+    /// Exit 10 after a complete search with 2104: the cfg's POSTCONDITION is false.
+    Postcondition,
 }
 
 /// The violation reported, if any (the first 2110/2107/2114/2116 message).
