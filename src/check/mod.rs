@@ -3,6 +3,7 @@
 //! shortest-path searches and the liveness graph run on their own threads while the DFS runs.
 //! The result is the one [`CheckReport`] every engine produces.
 
+pub mod cluster;
 pub mod exhaustive;
 pub mod explore;
 pub mod fingerprint;

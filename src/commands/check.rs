@@ -18,6 +18,9 @@ pub fn timeout(secs: Option<f64>) -> Result<Option<Duration>> {
 
 /// Runs `flashcheck check`.
 pub fn run(args: &CheckArgs) -> Result<i32> {
+    if args.cluster.processes.is_some() {
+        return super::cluster::check(args);
+    }
     let (constants, port) = build_port(
         args.model.model,
         &args.model.constants,
