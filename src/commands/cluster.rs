@@ -39,13 +39,12 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     options.liveness = !args.safety_only;
     let name = args.model.model.as_str();
     let command = format!("flashcheck check {name} {}", constants.as_args());
-    let outcome = check_port(&port, name, command, &options, &cluster)?;
-    if std::env::var_os("FLASHCHECK_CLUSTER_TIMING").is_some() {
-        eprintln!(
-            "cluster: process {process} of {processes} connected in {:.3} s",
-            outcome.connect_s
-        );
+    if std::env::var_os("FLASHCHECK_CLUSTER_TIMING").is_some_and(|v| v == "1") {
+        cluster.on_connected = Some(|process, processes, secs| {
+            eprintln!("cluster: process {process} of {processes} connected in {secs:.3} s");
+        });
     }
+    let outcome = check_port(&port, name, command, &options, &cluster)?;
     match outcome.report {
         Some(mut report) => {
             port.annotate(&mut report);

@@ -63,6 +63,10 @@ pub struct ClusterOptions {
     pub listen: Option<String>,
     /// How long to wait for every process to connect. Default 30 s.
     pub connect_timeout: Duration,
+    /// Called once the processes are connected, with this process, the number of processes
+    /// and the seconds it took (`flashcheck check` prints them under
+    /// `FLASHCHECK_CLUSTER_TIMING=1`).
+    pub on_connected: Option<fn(usize, usize, f64)>,
     /// Which worker owns a fingerprint; only tests change it.
     #[doc(hidden)]
     pub routing: Routing,
@@ -81,6 +85,7 @@ impl ClusterOptions {
             hosts,
             listen: None,
             connect_timeout: Duration::from_secs(30),
+            on_connected: None,
             routing: Routing::default(),
         })
     }
@@ -260,6 +265,9 @@ where
         )
     };
     let connect_s = connecting.elapsed().as_secs_f64();
+    if let Some(told) = cluster.on_connected {
+        told(cluster.process, cluster.processes, connect_s);
+    }
 
     let started = Instant::now();
     let workers = (threads * cluster.processes.max(1)) as u64;

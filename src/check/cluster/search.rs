@@ -280,7 +280,7 @@ where
             out.probe_with(&probe).connect_loop(handle);
         });
     }
-    worker.step_while(|| !probe.done());
+    worker.step_or_park_while(None, || !probe.done());
     let local = local.borrow().clone();
     let table = std::mem::replace(&mut *table.borrow_mut(), ParentTable::new());
     (table, local)
