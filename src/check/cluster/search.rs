@@ -36,6 +36,9 @@ use timely::worker::Worker;
 /// initial state is its own parent.
 pub(crate) type Record<S> = (u64, u64, S);
 
+/// Work waiting in a worker, by round: the capability to send in that round, and the items.
+type ByRound<T> = BTreeMap<u64, (Capability<u64>, Vec<T>)>;
+
 /// States a worker expands before it yields to timely (and to the network) again.
 const CHUNK: usize = 4096;
 
@@ -129,7 +132,7 @@ where
                 Routing::Fingerprint => owner(r.0, peers) as u64,
                 Routing::Parent => owner(r.1, peers) as u64,
             };
-            let activator_scope = scope.clone();
+            let activator_scope = scope;
             let out = cycle
                 .unary_frontier::<CapacityContainerBuilder<Vec<Record<M::State>>>, _, _, _>(
                     Exchange::new(route),
@@ -140,11 +143,9 @@ where
                         let mut seed = (me == 0).then_some(seed);
                         // Records that arrived before their round was final: round → (capability,
                         // records); deduplicated against the table on arrival.
-                        let mut early: BTreeMap<u64, (Capability<u64>, Vec<Record<M::State>>)> =
-                            BTreeMap::new();
+                        let mut early: ByRound<Record<M::State>> = BTreeMap::new();
                         // Admitted states not yet expanded: round → (capability, states).
-                        let mut todo: BTreeMap<u64, (Capability<u64>, Vec<(u64, M::State)>)> =
-                            BTreeMap::new();
+                        let mut todo: ByRound<(u64, M::State)> = BTreeMap::new();
                         let mut successors = Vec::new();
                         let mut actions = Vec::new();
                         move |(input, frontier), output| {

@@ -143,13 +143,16 @@ pub(crate) fn gather(worker: &mut Worker, table: ParentTable, local: &Local) -> 
     taken
 }
 
+/// A replayed path: each state with the action that reached it (`None` for the initial one).
+pub(crate) type Replayed<M> = Vec<(
+    Option<<M as stateright::Model>::Action>,
+    <M as stateright::Model>::State,
+)>;
+
 /// The states along `fingerprints` (an initial state's first), rebuilt by re-running the
 /// model, with the action that reached each; `None` when some fingerprint has no matching
 /// successor (a fingerprint collision, or a next-state relation that is not deterministic).
-pub(crate) fn replay<M: Spec>(
-    model: &M,
-    fingerprints: &[u64],
-) -> Option<Vec<(Option<M::Action>, M::State)>>
+pub(crate) fn replay<M: Spec>(model: &M, fingerprints: &[u64]) -> Option<Replayed<M>>
 where
     M::State: std::hash::Hash,
     M::Action: Clone,
