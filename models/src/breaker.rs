@@ -21,7 +21,7 @@
 
 use crate::inventory::ConstantError;
 use crate::spec::{Liveness, Spec};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use stateright::{Model, Property};
 
 /// The largest window the state's 16-bit outcome field can hold.
@@ -168,7 +168,7 @@ impl BreakerConfig {
 
 /// The last outcomes, oldest first: bit `i` is outcome `i + 1` of the TLA+ sequence, set for
 /// a failure.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Window {
     len: u8,
     bits: u16,
@@ -210,7 +210,7 @@ impl Window {
 }
 
 /// The breaker's state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Mode {
     /// Calls pass and are recorded.
     Closed,
@@ -232,7 +232,7 @@ impl Mode {
 }
 
 /// The backend's behaviour.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Backend {
     /// A call may succeed or fail.
     Flaky,
@@ -264,7 +264,7 @@ impl Backend {
 }
 
 /// A state of [`Breaker`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct BreakerState {
     /// `state`.
     pub mode: Mode,

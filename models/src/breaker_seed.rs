@@ -23,7 +23,7 @@
 use crate::breaker::{breaker_fairness, describe_breaker, Backend, BreakerConfig, Mode, Window};
 use crate::inventory::ConstantError;
 use crate::spec::{Liveness, Spec};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use stateright::{Model, Property};
 
 /// The model.
@@ -113,7 +113,7 @@ impl BreakerSeed {
 }
 
 /// A state of [`BreakerSeed`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SeedBreakerState {
     /// `state`: the formula's value.
     pub state: Mode,

@@ -7,7 +7,7 @@
 
 use crate::packed;
 use crate::spec::{Liveness, Spec};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use stateright::{Model, Property};
 use std::fmt;
 
@@ -177,7 +177,7 @@ const SEEN_BITS: u32 = 8;
 
 /// A state: 3 bits of phase and 8 bits of `seen` per user, packed, so a state is 32 bytes
 /// with no heap allocation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InventoryState {
     phases: u64,
     seen: u128,

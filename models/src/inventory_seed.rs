@@ -7,7 +7,7 @@
 
 use crate::inventory::ConstantError;
 use crate::spec::{Liveness, Spec};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use stateright::{Model, Property};
 use std::collections::BTreeSet;
 
@@ -42,7 +42,7 @@ impl Double11Seed {
 }
 
 /// A process's program counter (`pc[self]`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Pc {
     /// Before `order := ...; processing := processing \cup {order}`.
     Enter,
@@ -71,8 +71,31 @@ pub struct Order {
     pub status: &'static str,
 }
 
+/// Reads an order back (a multi-process check sends states between processes); its status
+/// can only be "pending".
+impl<'de> Deserialize<'de> for Order {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Owned {
+            id: u8,
+            status: String,
+        }
+        let order = Owned::deserialize(d)?;
+        if order.status != "pending" {
+            return Err(serde::de::Error::custom(format!(
+                "order status {:?}, not \"pending\"",
+                order.status
+            )));
+        }
+        Ok(Order {
+            id: order.id,
+            status: "pending",
+        })
+    }
+}
+
 /// The variables of the translation.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SeedState {
     pc: Vec<Pc>,
     orders: BTreeSet<Order>,

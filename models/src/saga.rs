@@ -17,7 +17,7 @@
 use crate::inventory::ConstantError;
 use crate::saga_history::{self as h, Effect, Event, Op, Pc, StepList};
 use crate::spec::{Liveness, Spec};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use stateright::{Model, Property};
 
 /// The model: a step list and the bounds `F`, `R`, `C`.
@@ -66,7 +66,7 @@ impl Saga {
 }
 
 /// The variables of `tla/Saga.tla`; fields are public so tests can build broken variants.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SagaState {
     /// `pc`: forward, compensating, done or aborted (durable).
     pub pc: Pc,

@@ -6,7 +6,7 @@
 
 use crate::inventory::ConstantError;
 use crate::spec::{InstancePredicate, Liveness};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use stateright::Model;
 
 /// The most steps a saga model accepts.
@@ -122,7 +122,7 @@ pub(crate) fn bound(constant: &'static str, value: u64) -> Result<u8, ConstantEr
 }
 
 /// The orchestrator's control state (`pc`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Pc {
     /// Running steps in order.
     Forward,
@@ -150,7 +150,7 @@ impl Pc {
 }
 
 /// What a step's service holds right now (`effect[i]`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Effect {
     /// Never committed (or failed).
     None,
@@ -172,7 +172,7 @@ impl Effect {
 }
 
 /// What happened, in the `history` sequence.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Op {
     /// A step ran and committed.
@@ -184,7 +184,7 @@ pub enum Op {
 }
 
 /// One entry of `history`: `[op |-> "commit", step |-> 2]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Event {
     /// What happened.
     pub op: Op,

@@ -19,7 +19,7 @@ use crate::inventory::ConstantError;
 use crate::saga::{constants, describe};
 use crate::saga_history::{self as h, Effect, Event, Op, Pc, StepList};
 use crate::spec::{Liveness, Spec};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use stateright::{Model, Property};
 
 /// The model: a step list and the bounds `F`, `R`, `C`.
@@ -62,7 +62,7 @@ impl SagaSeed {
 }
 
 /// The variables of `tla/SagaSeed.tla`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SeedSagaState {
     /// `pc`: forward, compensating, done, aborted or lost.
     pub pc: Pc,

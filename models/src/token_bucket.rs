@@ -13,7 +13,7 @@
 use crate::inventory::ConstantError;
 use crate::packed;
 use crate::spec::{Liveness, Spec};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use stateright::{Model, Property};
 
 /// The largest `Capacity` and `Rate` (8-bit fields).
@@ -39,7 +39,7 @@ pub struct TokenBucket {
 }
 
 /// A state: 8 bits of acquisitions per period, newest period in field 0.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct BucketState {
     /// `tokens`.
     pub tokens: u8,

@@ -7,6 +7,7 @@
 //! The result is the one [`CheckReport`] every engine produces ([`assemble`]).
 
 pub mod bfs;
+pub mod cluster;
 pub mod fingerprint;
 pub mod graph;
 pub mod liveness;

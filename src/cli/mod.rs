@@ -39,6 +39,9 @@ pub enum Command {
     /// Show the CPUs, NUMA nodes, caches, huge pages and SIMD features, and the executor
     /// layout that follows from them.
     Hw(crate::exec::hw::HwArgs),
+    /// Run `check` across machines: print the Kubernetes manifest that starts its processes.
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
 }
 
 /// A model and its constants.
@@ -108,6 +111,91 @@ pub struct CheckArgs {
     /// checker: state counts and safety properties; liveness is reported `unknown`).
     #[arg(long, default_value = "flashcheck", value_name = "ENGINE")]
     pub engine: crate::check::CheckEngine,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// `flashcheck check --processes N --process I --hosts FILE`: one process of a check across
+/// processes (timely dataflow over TCP). `--threads` then counts timely workers per process
+/// (default 1, so that every process runs the same number whatever its cores).
+#[derive(Debug, Args, Default)]
+pub struct ClusterArgs {
+    /// Check across N processes (safety and reachability; liveness is reported unknown).
+    /// Process 0 prints the report; the others print nothing but errors.
+    #[arg(long, value_name = "N", requires_all = ["process", "hosts"],
+          value_parser = clap::value_parser!(u64).range(1..), help_heading = "Across processes")]
+    pub processes: Option<u64>,
+    /// This process, 0 to N-1: its line of the hostfile.
+    #[arg(
+        long,
+        value_name = "I",
+        requires = "processes",
+        help_heading = "Across processes"
+    )]
+    pub process: Option<u64>,
+    /// One host:port per process, in process order (timely's hostfile).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "processes",
+        help_heading = "Across processes"
+    )]
+    pub hosts: Option<PathBuf>,
+    /// Listen on this address instead of this process's hostfile line (e.g. 0.0.0.0:PORT in
+    /// a container).
+    #[arg(
+        long,
+        value_name = "ADDR",
+        requires = "processes",
+        help_heading = "Across processes"
+    )]
+    pub listen: Option<String>,
+    /// Give up when the processes are not all connected after this many seconds [default: 30].
+    #[arg(
+        long,
+        value_name = "SECS",
+        requires = "processes",
+        help_heading = "Across processes"
+    )]
+    pub connect_timeout: Option<f64>,
+}
+
+/// `flashcheck cluster`.
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Print a Kubernetes headless Service and Indexed Job that run
+    /// `flashcheck check … --processes N` (apply it with `kubectl apply -f -`).
+    Manifest(ManifestArgs),
+}
+
+/// `flashcheck cluster manifest`.
+#[derive(Debug, Args)]
+pub struct ManifestArgs {
+    /// Processes (pods).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub processes: u64,
+    /// timely workers per process; also each pod's CPU request and limit.
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: u64,
+    /// Each pod's memory request and limit, as Kubernetes writes it (e.g. 8Gi).
+    #[arg(long, value_name = "M")]
+    pub memory: String,
+    /// The container image with `flashcheck` on its PATH.
+    #[arg(long, value_name = "IMG", default_value = "flashcheck:latest")]
+    pub image: String,
+    /// Name of the Service and the Job (a DNS label).
+    #[arg(long, value_name = "NAME", default_value = "flashcheck")]
+    pub name: String,
+    /// The port every process listens on.
+    #[arg(long, value_name = "PORT", default_value_t = 2101)]
+    pub port: u16,
+    /// The Job's activeDeadlineSeconds: Kubernetes stops every pod after this long.
+    #[arg(long, value_name = "SECS", default_value_t = 86_400,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub deadline: u64,
+    /// The check to run, after `--`: `check <model> [-c NAME=VALUE]… [--json] …`.
+    #[arg(last = true, required = true, value_name = "CHECK")]
+    pub check: Vec<String>,
 }
 
 /// `flashcheck explore`.

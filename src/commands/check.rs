@@ -45,6 +45,9 @@ pub fn exit_code(report: &CheckReport) -> i32 {
 
 /// Runs `flashcheck check`.
 pub fn run(args: &CheckArgs) -> Result<i32> {
+    if args.cluster.processes.is_some() {
+        return super::cluster::check(args);
+    }
     let (constants, port) = build_port(
         args.model.model,
         &args.model.constants,

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod bench;
 pub mod check;
+pub mod cluster;
 pub mod cross;
 pub mod explore;
 pub mod replay;

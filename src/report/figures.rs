@@ -79,6 +79,7 @@ fn engine_legend(engine: Engine) -> (u8, &'static str) {
         Engine::Stateright => (0, "Rust port (stateright)"),
         Engine::Tlc => (1, "TLA+ twin (TLC)"),
         Engine::TlaChecker => (2, "TLA+ twin (tla-checker)"),
+        Engine::FlashcheckCluster => (0, "Rust port (flashcheck-cluster)"),
     }
 }
 

@@ -29,6 +29,8 @@ pub enum Engine {
     Tlc,
     /// The TLA+ twin, checked by the crates.io `tla-checker`.
     TlaChecker,
+    /// The Rust port, explored across processes on timely dataflow (`check --processes`).
+    FlashcheckCluster,
 }
 
 impl Engine {
@@ -39,6 +41,7 @@ impl Engine {
             Engine::Stateright => "stateright",
             Engine::Tlc => "tlc",
             Engine::TlaChecker => "tla-checker",
+            Engine::FlashcheckCluster => "flashcheck-cluster",
         }
     }
 }
