@@ -11,6 +11,7 @@ pub mod check;
 pub mod cli;
 pub mod exec;
 pub mod explore;
+pub mod history;
 pub mod reference;
 pub mod replay;
 pub mod report;

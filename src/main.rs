@@ -28,6 +28,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Bench(args) => commands::bench::run(&args),
         Command::Audit(args) => commands::audit::run(&args),
         Command::Explore(args) => commands::explore::run(&args),
+        Command::Lincheck(args) => commands::lincheck::run(&args),
     }
 }
 

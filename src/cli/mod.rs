@@ -39,6 +39,9 @@ pub enum Command {
     /// Show the CPUs, NUMA nodes, caches, huge pages and SIMD features, and the executor
     /// layout that follows from them.
     Hw(crate::exec::hw::HwArgs),
+    /// Check a recorded history (Jepsen's history.txt or history.edn) for linearizability
+    /// against a register, compare-and-set register, counter or stock model.
+    Lincheck(LincheckArgs),
 }
 
 /// A model and its constants.
@@ -255,6 +258,29 @@ pub struct ReplayArgs {
     /// The stock store behind the service.
     #[arg(long, value_enum, default_value = "auto")]
     pub store: crate::replay::inventory::StoreChoice,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `flashcheck lincheck`.
+#[derive(Debug, Args)]
+pub struct LincheckArgs {
+    /// The history: Jepsen's log lines (`process :invoke|:ok|:fail|:info :f value`) or EDN
+    /// event maps (`{:type :invoke, :f :read, :process 0, :value nil}`).
+    #[arg(long, value_name = "FILE")]
+    pub history: PathBuf,
+    /// The model: register (:read, :write), cas-register (also :cas [old new]), counter
+    /// (:add n, :read), stock (:reserve → :reserved|:sold-out, :release, :read).
+    #[arg(long, value_enum)]
+    pub model: crate::history::models::JepsenModel,
+    /// The initial value as EDN (default: nil for the registers, 0 for the counter; the
+    /// stock model needs it).
+    #[arg(long, value_name = "EDN")]
+    pub initial: Option<String>,
+    /// Values are `[key value]` tuples (Jepsen's `independent`): each key is checked alone.
+    #[arg(long)]
+    pub independent: bool,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod check;
 pub mod cross;
 pub mod explore;
+pub mod lincheck;
 pub mod replay;
 pub mod tla;
 pub mod traces;
