@@ -16,6 +16,7 @@ pub mod reference;
 pub mod replay;
 pub mod report;
 pub mod specs;
+pub mod target;
 pub mod tla;
 pub mod trace;
 pub mod twin;

@@ -261,6 +261,29 @@ pub struct ReplayArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Inventory: replay against an outside stock service instead of the reference
+    /// implementation: `redis://HOST:PORT` (README, "Targets"). `-c Deduction=atomic` or
+    /// `read_then_write` picks the built-in deduction; `--workload CLIENTS` the clients.
+    #[arg(long, value_name = "URL", requires = "workload")]
+    pub target: Option<String>,
+    /// Redis target: your own reservation script (KEYS[1] the SKU's stock key, ARGV[1] the
+    /// buyer, ARGV[2] the SKU; returns 1 reserved, 0 sold out) instead of the built-in one.
+    #[arg(long, value_name = "FILE.lua", requires = "target")]
+    pub script: Option<PathBuf>,
+    /// Target: faults to inject, comma-separated (pause, kill). flashcheck then starts its
+    /// own server on a free 127.0.0.1 port in a temporary directory (only the scheme of
+    /// --target is used), durable (Redis: AOF, appendfsync always).
+    #[arg(long, value_enum, value_delimiter = ',', requires = "target")]
+    pub faults: Vec<crate::target::run::Fault>,
+    /// Target: operations each client invokes.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub ops: usize,
+    /// Target: SKUs (each holds --stock units).
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub skus: u32,
+    /// Target: how long a client waits for an answer before recording it lost.
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub timeout_ms: u64,
 }
 
 /// `flashcheck lincheck`.
