@@ -9,7 +9,8 @@ use flashcheck::history::{edn, jepsen};
 /// Runs `flashcheck lincheck`.
 pub fn run(args: &LincheckArgs) -> Result<i32> {
     let file = args.history.display().to_string();
-    let text = std::fs::read_to_string(&args.history).with_context(|| format!("--history {file}"))?;
+    let text =
+        std::fs::read_to_string(&args.history).with_context(|| format!("--history {file}"))?;
     let history = jepsen::parse(&text).with_context(|| format!("--history {file}"))?;
     let initial = args
         .initial

@@ -235,11 +235,7 @@ pub fn check_jepsen(
             call: p.call,
         })
         .collect();
-    let spec = KeyedSpec(JepsenSpec::new(
-        model,
-        initial,
-        open.iter().map(|p| &p.op),
-    ));
+    let spec = KeyedSpec(JepsenSpec::new(model, initial, open.iter().map(|p| &p.op)));
     let outcome = check_partitioned_indeterminate(
         &keyed_done,
         &keyed_open,

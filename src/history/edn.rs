@@ -163,7 +163,9 @@ impl Reader<'_> {
         match c {
             '[' | '(' => {
                 self.pos += 1;
-                Ok(Value::List(self.seq(if c == '[' { ']' } else { ')' }, depth)?))
+                Ok(Value::List(
+                    self.seq(if c == '[' { ']' } else { ')' }, depth)?,
+                ))
             }
             '{' => {
                 self.pos += 1;
@@ -302,8 +304,7 @@ mod tests {
 
     #[test]
     fn reads_a_jepsen_event_map() {
-        let v = parse_one("{:type :invoke, :f :cas, :process 3, :value [1 2], :time 12}")
-            .unwrap();
+        let v = parse_one("{:type :invoke, :f :cas, :process 3, :value [1 2], :time 12}").unwrap();
         assert_eq!(v.get("type"), Some(&Value::Keyword("invoke".into())));
         assert_eq!(
             v.get("value"),

@@ -208,7 +208,10 @@ mod tests {
                 what: ":done is not :invoke, :ok, :fail or :info".into()
             })
         );
-        assert!(matches!(parse("{:type :ok}"), Err(JepsenError::Event { .. })));
+        assert!(matches!(
+            parse("{:type :ok}"),
+            Err(JepsenError::Event { .. })
+        ));
         assert_eq!(parse("\n\n"), Err(JepsenError::Empty));
     }
 

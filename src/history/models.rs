@@ -191,17 +191,17 @@ mod tests {
     use super::*;
 
     fn op(f: &str, value: Value) -> JepsenOp {
-        JepsenOp {
-            f: f.into(),
-            value,
-        }
+        JepsenOp { f: f.into(), value }
     }
 
     #[test]
     fn cas_needs_the_old_value_and_reads_see_the_held_one() {
         let spec = JepsenSpec::new(JepsenModel::CasRegister, Value::Nil, []);
         let cas = op("cas", Value::List(vec![Value::Int(1), Value::Int(2)]));
-        assert_eq!(spec.step(&Value::Int(1), &cas, &Value::Nil), Some(Value::Int(2)));
+        assert_eq!(
+            spec.step(&Value::Int(1), &cas, &Value::Nil),
+            Some(Value::Int(2))
+        );
         assert_eq!(spec.step(&Value::Int(3), &cas, &Value::Nil), None);
         let read = op("read", Value::Nil);
         assert_eq!(spec.step(&Value::Nil, &read, &Value::Nil), Some(Value::Nil));
@@ -214,16 +214,26 @@ mod tests {
         let r = op("reserve", Value::Nil);
         let reserved = Value::Keyword("reserved".into());
         let sold_out = Value::Keyword("sold-out".into());
-        assert_eq!(spec.step(&Value::Int(1), &r, &reserved), Some(Value::Int(0)));
+        assert_eq!(
+            spec.step(&Value::Int(1), &r, &reserved),
+            Some(Value::Int(0))
+        );
         assert_eq!(spec.step(&Value::Int(0), &r, &reserved), None);
         assert_eq!(spec.step(&Value::Int(1), &r, &sold_out), None);
-        assert_eq!(spec.step_unseen(&Value::Int(0), &r), Some(vec![Value::Int(0)]));
+        assert_eq!(
+            spec.step_unseen(&Value::Int(0), &r),
+            Some(vec![Value::Int(0)])
+        );
     }
 
     #[test]
     fn unknown_operations_are_refused() {
-        assert!(JepsenModel::Register.validate(&op("cas", Value::Nil)).is_err());
-        assert!(JepsenModel::Counter.validate(&op("add", Value::Nil)).is_err());
+        assert!(JepsenModel::Register
+            .validate(&op("cas", Value::Nil))
+            .is_err());
+        assert!(JepsenModel::Counter
+            .validate(&op("add", Value::Nil))
+            .is_err());
         assert!(JepsenModel::CasRegister
             .validate(&op("cas", Value::List(vec![Value::Int(1), Value::Int(2)])))
             .is_ok());

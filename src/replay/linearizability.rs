@@ -366,9 +366,7 @@ fn search<S: SequentialSpec>(
             let mut pushed = false;
             if eligible(&taken, op) {
                 let mut choice = first_choice;
-                while let Some(after) =
-                    successor(spec, history, pending, &state, op, choice)?
-                {
+                while let Some(after) = successor(spec, history, pending, &state, op, choice)? {
                     let fp = if op < n {
                         fingerprint ^ keys[op]
                     } else {

@@ -109,7 +109,9 @@ impl Target for RedisTarget {
                 Ok(Reply::Bulk(Some(sha))) => String::from_utf8_lossy(&sha).into_owned(),
                 Ok(other) => return Err(TargetError::Protocol(format!("SCRIPT LOAD: {other:?}"))),
                 Err(TargetError::Server(e)) => {
-                    return Err(TargetError::Contract(format!("the Lua script does not load: {e}")))
+                    return Err(TargetError::Contract(format!(
+                        "the Lua script does not load: {e}"
+                    )))
                 }
                 Err(e) => return Err(e),
             }
@@ -117,7 +119,8 @@ impl Target for RedisTarget {
         }
         for sku in 0..setup.skus {
             let key = Self::stock_key(&self.tag, sku);
-            ok(c.command(&["SET", &key, &setup.stock.to_string()]).map_err(lost)?)?;
+            ok(c.command(&["SET", &key, &setup.stock.to_string()])
+                .map_err(lost)?)?;
         }
         self.setup = Some(setup);
         Ok(())
@@ -196,10 +199,12 @@ impl RedisConnection {
             Ok(other) if custom => Err(TargetError::Contract(format!(
                 "--script must return 1 (reserved) or 0 (sold out), returned {other:?}"
             ))),
-            Err(TargetError::Server(e)) if custom => Err(TargetError::Contract(format!(
-                "--script failed: {e}"
+            Err(TargetError::Server(e)) if custom => {
+                Err(TargetError::Contract(format!("--script failed: {e}")))
+            }
+            Ok(other) => Err(TargetError::Protocol(format!(
+                "reservation script: {other:?}"
             ))),
-            Ok(other) => Err(TargetError::Protocol(format!("reservation script: {other:?}"))),
             Err(e) => Err(e),
         }
     }
@@ -221,7 +226,10 @@ impl Connection for RedisConnection {
             StoreOp::Read { .. } => Ok(StoreRet::Stock(self.int(&["GET", &key])?.unwrap_or(0))),
             StoreOp::Reserve { user, .. } => {
                 let u = user.to_string();
-                if matches!(self.status(&buyers, &u)?.as_deref(), Some("reserved" | "sold")) {
+                if matches!(
+                    self.status(&buyers, &u)?.as_deref(),
+                    Some("reserved" | "sold")
+                ) {
                     return Ok(StoreRet::Refused);
                 }
                 if self.take(&key, sku, user)? {

@@ -109,9 +109,15 @@ pub fn run(
             handles.push(scope.spawn(move || {
                 let result = client_loop(target, workload, client as u64, clock);
                 match result {
-                    Ok(local) => events.lock().unwrap_or_else(|p| p.into_inner()).extend(local),
+                    Ok(local) => events
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .extend(local),
                     Err((local, e)) => {
-                        events.lock().unwrap_or_else(|p| p.into_inner()).extend(local);
+                        events
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .extend(local);
                         first_error
                             .lock()
                             .unwrap_or_else(|p| p.into_inner())
@@ -149,7 +155,10 @@ pub fn run(
         return Err(e);
     }
     let mut events = events.into_inner().unwrap_or_else(|p| p.into_inner());
-    let operations = events.iter().filter(|(_, _, k)| matches!(k, EventKind::Invoke(_))).count();
+    let operations = events
+        .iter()
+        .filter(|(_, _, k)| matches!(k, EventKind::Invoke(_)))
+        .count();
     // The final reads, after every client finished (and every fault was healed).
     let mut conn = reconnect(target)?;
     let reader = workload.clients as u64;

@@ -29,9 +29,8 @@ pub enum ServerError {
 
 /// Whether `program` is on the `PATH`.
 pub fn installed(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| dir.join(program).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
 /// A free TCP port on 127.0.0.1 (free when asked; taken by the caller right after).
@@ -48,7 +47,12 @@ pub struct RedisServer {
     paused: bool,
 }
 
-fn wait_listening(addr: SocketAddr, child: &mut Child, what: &'static str, log: &Path) -> Result<(), ServerError> {
+fn wait_listening(
+    addr: SocketAddr,
+    child: &mut Child,
+    what: &'static str,
+    log: &Path,
+) -> Result<(), ServerError> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
@@ -79,7 +83,9 @@ impl RedisServer {
         if !installed("redis-server") {
             return Err(ServerError::Missing("redis-server", "redis-server"));
         }
-        let dir = tempfile::Builder::new().prefix("flashcheck-redis").tempdir()?;
+        let dir = tempfile::Builder::new()
+            .prefix("flashcheck-redis")
+            .tempdir()?;
         let mut s = RedisServer {
             child: None,
             port: free_port()?,
@@ -94,7 +100,14 @@ impl RedisServer {
         let log = self.dir.path().join("redis.log");
         let mut child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "yes", "--appendfsync", "always"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+            ])
             .args(["--protected-mode", "yes", "--daemonize", "no"])
             .arg("--dir")
             .arg(self.dir.path())

@@ -59,7 +59,11 @@ fn bad(url: &str, why: impl Into<String>) -> TargetError {
     }
 }
 
-fn resolve(url: &str, hostport: &str, default_port: u16) -> Result<(SocketAddr, String), TargetError> {
+fn resolve(
+    url: &str,
+    hostport: &str,
+    default_port: u16,
+) -> Result<(SocketAddr, String), TargetError> {
     let (host, port) = match hostport.rsplit_once(':') {
         Some((h, p)) if !h.ends_with(']') || hostport.starts_with('[') => {
             let port: u16 = p
@@ -95,7 +99,10 @@ impl TargetUrl {
             "redis" => {
                 let hostport = rest.trim_end_matches('/');
                 if hostport.contains('/') || hostport.contains('@') {
-                    return Err(bad(text, "expected redis://HOST:PORT (no user, no database)"));
+                    return Err(bad(
+                        text,
+                        "expected redis://HOST:PORT (no user, no database)",
+                    ));
                 }
                 let (addr, _) = resolve(text, hostport, 6379)?;
                 Ok(TargetUrl::Redis { addr })
@@ -169,14 +176,22 @@ mod tests {
                 addr: "127.0.0.1:6379".parse().unwrap()
             }
         );
-        let TargetUrl::Mysql { user, password, database, addr } =
-            TargetUrl::parse("mysql://shop:pw@127.0.0.1:3307/sale").unwrap()
+        let TargetUrl::Mysql {
+            user,
+            password,
+            database,
+            addr,
+        } = TargetUrl::parse("mysql://shop:pw@127.0.0.1:3307/sale").unwrap()
         else {
             panic!()
         };
-        assert_eq!((user.as_str(), password.as_str(), database.as_str()), ("shop", "pw", "sale"));
+        assert_eq!(
+            (user.as_str(), password.as_str(), database.as_str()),
+            ("shop", "pw", "sale")
+        );
         assert_eq!(addr.port(), 3307);
-        let TargetUrl::Http { prefix, .. } = TargetUrl::parse("http://127.0.0.1:8080/api/").unwrap()
+        let TargetUrl::Http { prefix, .. } =
+            TargetUrl::parse("http://127.0.0.1:8080/api/").unwrap()
         else {
             panic!()
         };
