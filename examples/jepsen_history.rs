@@ -7,7 +7,10 @@ use flashcheck::history::synth::{cas_register, to_log, Shape};
 fn main() {
     let args: Vec<u64> = std::env::args()
         .skip(1)
-        .map(|a| a.parse().expect("numbers: CLIENTS OPERATIONS INFO STALE SEED"))
+        .map(|a| {
+            a.parse()
+                .expect("numbers: CLIENTS OPERATIONS INFO STALE SEED")
+        })
         .collect();
     let [clients, operations, info, stale, seed] = args[..] else {
         eprintln!("usage: jepsen_history CLIENTS OPERATIONS INFO_PER_MILLE STALE_PER_MILLE SEED");

@@ -77,7 +77,10 @@ fn two_successful_cas_from_the_same_value_are_not_linearizable() {
     assert!(verdict(h, CAS, None));
     let h = "1 :invoke :cas [0 1]\n1 :info :cas [0 1]\n0 :invoke :write 0\n0 :ok :write 0\n\
              0 :invoke :write 5\n0 :ok :write 5\n3 :invoke :read nil\n3 :ok :read 1\n";
-    assert!(!verdict(h, CAS, None), "the cas needs 0, and 5 was written after 0");
+    assert!(
+        !verdict(h, CAS, None),
+        "the cas needs 0, and 5 was written after 0"
+    );
 }
 
 #[test]
@@ -90,13 +93,21 @@ fn stock_units_are_never_sold_twice_even_with_lost_responses() {
     // must not have happened... and then the read of 0 is wrong.
     let mut h = String::new();
     for p in 0..40 {
-        h.push_str(&format!("{p} :invoke :reserve nil\n{p} :info :reserve nil\n"));
+        h.push_str(&format!(
+            "{p} :invoke :reserve nil\n{p} :info :reserve nil\n"
+        ));
     }
     h.push_str("50 :invoke :read nil\n50 :ok :read 3\n");
-    assert!(verdict(&h, JepsenModel::Stock, Some(Value::Int(10))), "7 of 40 happened");
+    assert!(
+        verdict(&h, JepsenModel::Stock, Some(Value::Int(10))),
+        "7 of 40 happened"
+    );
     h.push_str("51 :invoke :release nil\n51 :ok :release nil\n");
     h.push_str("50 :invoke :read nil\n50 :ok :read 11\n");
-    assert!(!verdict(&h, JepsenModel::Stock, Some(Value::Int(10))), "a unit invented");
+    assert!(
+        !verdict(&h, JepsenModel::Stock, Some(Value::Int(10))),
+        "a unit invented"
+    );
 }
 
 #[test]
