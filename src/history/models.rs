@@ -144,7 +144,7 @@ impl JepsenSpec {
             (JepsenModel::Stock, "reserve") => {
                 let Some(n) = Self::int(s) else { return vec![] };
                 let reserved = || (n > 0).then(|| Value::Int(n - 1));
-                let sold_out = || (n == 0).then(|| Value::Int(n));
+                let sold_out = || (n == 0).then_some(Value::Int(n));
                 match ret {
                     None => reserved().into_iter().chain(sold_out()).collect(),
                     Some(Value::Keyword(k)) if k == "reserved" => reserved().into_iter().collect(),

@@ -150,6 +150,9 @@ pub enum HistoryError {
 
 const NIL: usize = usize::MAX;
 
+/// Per configuration, the `taken` vectors it was reached with.
+type Dominance<St> = hashbrown::HashMap<(u128, St), Vec<Box<[u32]>>>;
+
 fn splitmix(x: &mut u64) -> u64 {
     *x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = *x;
@@ -327,8 +330,7 @@ fn search<S: SequentialSpec>(
     // that one had every option this one has (a left-out indeterminate operation may still
     // happen later, or never), and was explored.
     let mut cache: HashSet<(u128, S::State)> = HashSet::new();
-    let mut dominance: hashbrown::HashMap<(u128, S::State), Vec<Box<[u32]>>> =
-        hashbrown::HashMap::new();
+    let mut dominance: Dominance<S::State> = hashbrown::HashMap::new();
     let mut seen = |fp: u128, state: &S::State, taken: &[u32]| -> bool {
         if taken.is_empty() {
             return !cache.insert((fp, state.clone()));
