@@ -29,6 +29,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Audit(args) => commands::audit::run(&args),
         Command::Explore(args) => commands::explore::run(&args),
         Command::Cluster(command) => commands::cluster::run(&command),
+        Command::Lincheck(args) => commands::lincheck::run(&args),
     }
 }
 

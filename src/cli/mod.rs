@@ -42,6 +42,9 @@ pub enum Command {
     /// Run `check` across machines: print the Kubernetes manifest that starts its processes.
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// Check a recorded history (Jepsen's history.txt or history.edn) for linearizability
+    /// against a register, compare-and-set register, counter or stock model.
+    Lincheck(LincheckArgs),
 }
 
 /// A model and its constants.
@@ -418,6 +421,52 @@ pub struct ReplayArgs {
     /// The stock store behind the service.
     #[arg(long, value_enum, default_value = "auto")]
     pub store: crate::replay::inventory::StoreChoice,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Inventory: replay against an outside stock service instead of the reference
+    /// implementation: `redis://HOST:PORT` (README, "Targets"). `-c Deduction=atomic` or
+    /// `read_then_write` picks the built-in deduction; `--workload CLIENTS` the clients.
+    #[arg(long, value_name = "URL", requires = "workload")]
+    pub target: Option<String>,
+    /// Redis target: your own reservation script (KEYS[1] the SKU's stock key, ARGV[1] the
+    /// buyer, ARGV[2] the SKU; returns 1 reserved, 0 sold out) instead of the built-in one.
+    #[arg(long, value_name = "FILE.lua", requires = "target")]
+    pub script: Option<PathBuf>,
+    /// Target: faults to inject, comma-separated (pause, kill). flashcheck then starts its
+    /// own server on a free 127.0.0.1 port in a temporary directory (only the scheme of
+    /// --target is used), durable (Redis: AOF, appendfsync always).
+    #[arg(long, value_enum, value_delimiter = ',', requires = "target")]
+    pub faults: Vec<crate::target::run::Fault>,
+    /// Target: operations each client invokes.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub ops: usize,
+    /// Target: SKUs (each holds --stock units).
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub skus: u32,
+    /// Target: how long a client waits for an answer before recording it lost.
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub timeout_ms: u64,
+}
+
+/// `flashcheck lincheck`.
+#[derive(Debug, Args)]
+pub struct LincheckArgs {
+    /// The history: Jepsen's log lines (`process :invoke|:ok|:fail|:info :f value`) or EDN
+    /// event maps (`{:type :invoke, :f :read, :process 0, :value nil}`).
+    #[arg(long, value_name = "FILE")]
+    pub history: PathBuf,
+    /// The model: register (:read, :write), cas-register (also :cas [old new]), counter
+    /// (:add n, :read), stock (:reserve → :reserved|:sold-out, :release, :read).
+    #[arg(long, value_enum)]
+    pub model: crate::history::models::JepsenModel,
+    /// The initial value as EDN (default: nil for the registers, 0 for the counter; the
+    /// stock model needs it).
+    #[arg(long, value_name = "EDN")]
+    pub initial: Option<String>,
+    /// Values are `[key value]` tuples (Jepsen's `independent`): each key is checked alone.
+    #[arg(long)]
+    pub independent: bool,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,

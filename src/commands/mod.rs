@@ -7,6 +7,7 @@ pub mod check;
 pub mod cluster;
 pub mod cross;
 pub mod explore;
+pub mod lincheck;
 pub mod replay;
 pub mod tla;
 pub mod traces;

@@ -103,6 +103,9 @@ fn check_trace_origins(dir: &Path, model: &str, constants: &str) -> Result<()> {
 
 /// Runs `flashcheck replay`.
 pub fn run(args: &ReplayArgs) -> Result<i32> {
+    if let Some(url) = &args.target {
+        return run_target(args, url);
+    }
     let saga_file = args.model.saga.as_deref();
     let (constants, port) = build_port(args.model.model, &args.model.constants, saga_file)?;
     let executor = args.executor;
@@ -343,4 +346,128 @@ fn print_report(r: &ReplayReport, json: bool) -> Result<()> {
         println!("  replay: {}", f.command);
     }
     Ok(())
+}
+
+/// `--target`: the workload against an outside stock service, its history checked against
+/// the inventory model.
+fn run_target(args: &ReplayArgs, url: &str) -> Result<i32> {
+    use flashcheck::catalog::ModelName;
+    use flashcheck::replay::store;
+    use flashcheck::target::run::{self as target_run, Faultable, Workload};
+    use flashcheck::target::server::RedisServer;
+    use flashcheck::target::url::TargetUrl;
+    use flashcheck::target::{redis::RedisTarget, Deduction, Setup, Target};
+
+    if args.model.model != ModelName::Inventory {
+        bail!("--target: only the inventory model has targets");
+    }
+    let clients = args.workload.unwrap_or(1);
+    if clients == 0 || args.skus == 0 || args.ops == 0 {
+        bail!("--workload, --skus and --ops must be at least 1");
+    }
+    let mut deduction = Deduction::Atomic;
+    for c in &args.model.constants {
+        match c.split_once('=') {
+            Some(("Deduction", "atomic" | "\"atomic\"")) => deduction = Deduction::Atomic,
+            Some(("Deduction", "read_then_write" | "\"read_then_write\"")) => {
+                deduction = Deduction::ReadThenWrite
+            }
+            Some(("Deduction", other)) => {
+                bail!("-c Deduction={other}: expected atomic or read_then_write")
+            }
+            _ => bail!("--target: only -c Deduction=atomic|read_then_write applies, not {c}"),
+        }
+    }
+    if let Some(file) = &args.script {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("--script {}", file.display()))?;
+        deduction = Deduction::Custom {
+            file: file.display().to_string(),
+            text,
+        };
+    }
+    let parsed = TargetUrl::parse(url)?;
+    let stock = args
+        .stock
+        .unwrap_or(((clients as usize * args.ops) / 4).clamp(1, u32::MAX as usize) as u32);
+    let timeout = std::time::Duration::from_millis(args.timeout_ms.max(1));
+    let mut server = None;
+    let mut target: Box<dyn Target> = match parsed {
+        TargetUrl::Redis { addr } => {
+            let addr = if args.faults.is_empty() {
+                addr
+            } else {
+                let s = RedisServer::start()?;
+                let a = s.addr();
+                server = Some(s);
+                a
+            };
+            Box::new(RedisTarget::new(addr, deduction, timeout))
+        }
+        other => bail!("--target {url}: {other:?} is not supported yet (redis:// is)"),
+    };
+    target.setup(Setup {
+        stock,
+        skus: args.skus,
+    })?;
+    let workload = Workload {
+        clients: clients as usize,
+        ops_per_client: args.ops,
+        setup: Setup {
+            stock,
+            skus: args.skus,
+        },
+        seed: args.seed,
+        faults: args.faults.clone(),
+    };
+    let recorded = target_run::run(
+        &*target,
+        &workload,
+        server.as_mut().map(|s| s as &mut dyn Faultable),
+    );
+    let teardown = target.teardown();
+    let recorded = recorded?;
+    teardown?;
+    let mut command = format!(
+        "flashcheck replay inventory --target {url} --workload {clients} --ops {} --skus {} --stock {stock} --seed {} --timeout-ms {}",
+        args.ops, args.skus, args.seed, args.timeout_ms
+    );
+    for c in &args.model.constants {
+        command.push_str(&format!(" -c {c}"));
+    }
+    if let Some(f) = &args.script {
+        command.push_str(&format!(" --script {}", f.display()));
+    }
+    if !args.faults.is_empty() {
+        let names: Vec<String> = args
+            .faults
+            .iter()
+            .map(|f| format!("{f:?}").to_lowercase())
+            .collect();
+        command.push_str(&format!(" --faults {}", names.join(",")));
+    }
+    let report = store::report(&recorded, i64::from(stock), target.describe(), command)?;
+    if args.json {
+        let out = serde_json::json!({
+            "report": report,
+            "ops_per_s": recorded.ops_per_s,
+            "run_s": recorded.elapsed_s,
+            "faults": recorded.faults,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!(
+            "{} clients, {:.0} operations/s over {:.3} s{}",
+            clients,
+            recorded.ops_per_s,
+            recorded.elapsed_s,
+            if recorded.faults.is_empty() {
+                String::new()
+            } else {
+                format!("; faults: {}", recorded.faults.join(" "))
+            }
+        );
+        print!("{}", report.render_text());
+    }
+    Ok(report.exit_code())
 }

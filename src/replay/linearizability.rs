@@ -23,6 +23,7 @@
 //! part's sub-history alone; the history is linearizable iff every part is.
 
 use hashbrown::HashSet;
+
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::hash::Hash;
@@ -40,6 +41,34 @@ pub trait SequentialSpec {
     fn init(&self) -> Self::State;
     /// The state after `op` returned `ret`, if the spec allows that.
     fn step(&self, state: &Self::State, op: &Self::Op, ret: &Self::Ret) -> Option<Self::State>;
+    /// The states `op` may leave when its response was lost (an indeterminate operation,
+    /// Jepsen's `:info`): one per result it could have returned from `state`, in a fixed
+    /// order (the search tries each; an empty list means it cannot have happened there).
+    /// `None`, the default, says the spec cannot judge indeterminate operations: the checker
+    /// then refuses a history that has any ([`HistoryError::IndeterminateUnsupported`]).
+    fn step_unseen(&self, _state: &Self::State, _op: &Self::Op) -> Option<Vec<Self::State>> {
+        None
+    }
+    /// Indeterminate operations with the same class are interchangeable: each has the same
+    /// possible effects from every state (two reservations of a stock counter, two writes of
+    /// one value). The checker then tries them only in call order, which keeps `k` pending
+    /// reservations at `k + 1` configurations instead of `2^k`. Default: no class.
+    fn unseen_class(&self, _op: &Self::Op) -> Option<u64> {
+        None
+    }
+}
+
+/// An indeterminate operation: invoked at `call` (the same clock as [`Operation`]), its
+/// response never seen (timeout, reset connection, server killed). It took effect at some
+/// point after `call`, or never.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pending<Op> {
+    /// The client that issued it.
+    pub client: u64,
+    /// The operation.
+    pub op: Op,
+    /// Invocation time.
+    pub call: u64,
 }
 
 /// One completed operation of a history: invoked at `call`, returned `ret` at `returned`
@@ -114,9 +143,15 @@ pub enum HistoryError {
     /// Two events share a time.
     #[error("two events happen at time {0}: times must be distinct")]
     DuplicateTime(u64),
+    /// The history has indeterminate operations and the spec cannot judge them.
+    #[error("the history has indeterminate operations and this specification cannot judge them")]
+    IndeterminateUnsupported,
 }
 
 const NIL: usize = usize::MAX;
+
+/// Per configuration, the `taken` vectors it was reached with.
+type Dominance<St> = hashbrown::HashMap<(u128, St), Vec<Box<[u32]>>>;
 
 fn splitmix(x: &mut u64) -> u64 {
     *x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -131,8 +166,10 @@ pub fn check<S: SequentialSpec>(
     spec: &S,
     history: &[Operation<S::Op, S::Ret>],
 ) -> Result<Outcome, HistoryError> {
-    check_with_keys(spec, history, 0x5EED_F1A5_4C4E_C4B0)
+    check_with_keys(spec, history, DEFAULT_KEYS)
 }
+
+const DEFAULT_KEYS: u64 = 0x5EED_F1A5_4C4E_C4B0;
 
 /// Checks `history` against `spec`; `key_seed` chooses the Zobrist keys.
 pub fn check_with_keys<S: SequentialSpec>(
@@ -140,9 +177,64 @@ pub fn check_with_keys<S: SequentialSpec>(
     history: &[Operation<S::Op, S::Ret>],
     key_seed: u64,
 ) -> Result<Outcome, HistoryError> {
+    search(spec, history, &[], key_seed)
+}
+
+/// Checks completed operations `history` and indeterminate operations `pending` (responses
+/// lost: each took effect at some point after its call, or never) against `spec`, which must
+/// implement [`SequentialSpec::step_unseen`]. Indices in a failure's window count `history`
+/// first, then `pending` (`history.len() + j`).
+pub fn check_indeterminate<S: SequentialSpec>(
+    spec: &S,
+    history: &[Operation<S::Op, S::Ret>],
+    pending: &[Pending<S::Op>],
+) -> Result<Outcome, HistoryError> {
+    search(spec, history, pending, DEFAULT_KEYS)
+}
+
+/// One level of the search: the operation linearized, the state before it, and which of its
+/// possible results was taken (always 0 for a completed operation).
+struct Frame<St> {
+    op: usize,
+    before: St,
+    choice: usize,
+}
+
+/// The successor of `state` by operation `i` and its `choice`-th possible result.
+fn successor<S: SequentialSpec>(
+    spec: &S,
+    history: &[Operation<S::Op, S::Ret>],
+    pending: &[Pending<S::Op>],
+    state: &S::State,
+    i: usize,
+    choice: usize,
+) -> Result<Option<S::State>, HistoryError> {
     let n = history.len();
-    // Events: (time, op index, is_return).
-    let mut events: Vec<(u64, usize, bool)> = Vec::with_capacity(2 * n);
+    if i < n {
+        let o = &history[i];
+        return Ok(if choice == 0 {
+            spec.step(state, &o.op, &o.ret)
+        } else {
+            None
+        });
+    }
+    let after = spec
+        .step_unseen(state, &pending[i - n].op)
+        .ok_or(HistoryError::IndeterminateUnsupported)?;
+    Ok(after.into_iter().nth(choice))
+}
+
+fn search<S: SequentialSpec>(
+    spec: &S,
+    history: &[Operation<S::Op, S::Ret>],
+    pending: &[Pending<S::Op>],
+    key_seed: u64,
+) -> Result<Outcome, HistoryError> {
+    let n = history.len();
+    let total = n + pending.len();
+    // Events: (time, op index, is_return). Indeterminate operations have no return event:
+    // they may be linearized at any point after their call, or never.
+    let mut events: Vec<(u64, usize, bool)> = Vec::with_capacity(2 * n + pending.len());
     for (i, o) in history.iter().enumerate() {
         if o.returned <= o.call {
             return Err(HistoryError::ReturnBeforeCall {
@@ -154,16 +246,54 @@ pub fn check_with_keys<S: SequentialSpec>(
         events.push((o.call, i, false));
         events.push((o.returned, i, true));
     }
+    for (j, p) in pending.iter().enumerate() {
+        events.push((p.call, n + j, false));
+    }
     events.sort_unstable_by_key(|e| e.0);
     if let Some(w) = events.windows(2).find(|w| w[0].0 == w[1].0) {
         return Err(HistoryError::DuplicateTime(w[0].0));
     }
-    // Linked list over event positions; node `2n` is the head sentinel.
+    // Interchangeable indeterminate operations (same `unseen_class`) are linearized in call
+    // order only: a linearization using a later one while an earlier one is left out becomes
+    // one using the earlier one by swapping them (both are callable by then, neither must
+    // return). An operation without a class is a class of its own. `rank[j]` is j's place in
+    // its class, `taken[c]` how many of class c are linearized: the linearized indeterminate
+    // operations are exactly the first `taken[c]` of each class.
+    let mut class_ids: hashbrown::HashMap<u64, usize> = hashbrown::HashMap::new();
+    let mut class_of = vec![0usize; pending.len()];
+    let mut rank = vec![0usize; pending.len()];
+    let mut sizes: Vec<usize> = Vec::new();
+    let mut by_call: Vec<usize> = (0..pending.len()).collect();
+    by_call.sort_by_key(|&j| pending[j].call);
+    for j in by_call {
+        let c = match spec.unseen_class(&pending[j].op) {
+            Some(key) => {
+                let next_id = sizes.len();
+                let c = *class_ids.entry(key).or_insert(next_id);
+                if c == sizes.len() {
+                    sizes.push(0);
+                }
+                c
+            }
+            None => {
+                sizes.push(0);
+                sizes.len() - 1
+            }
+        };
+        class_of[j] = c;
+        rank[j] = sizes[c];
+        sizes[c] += 1;
+    }
+    let mut taken = vec![0u32; sizes.len()];
+    let eligible = |taken: &[u32], i: usize| -> bool {
+        i < n || rank[i - n] == taken[class_of[i - n]] as usize
+    };
+    // Linked list over event positions; node `events.len()` is the head sentinel.
     let head = events.len();
     let mut next = vec![NIL; events.len() + 1];
     let mut prev = vec![NIL; events.len() + 1];
-    let mut call_pos = vec![0usize; n];
-    let mut ret_pos = vec![0usize; n];
+    let mut call_pos = vec![0usize; total];
+    let mut ret_pos = vec![NIL; total];
     let mut last = head;
     for (p, &(_, op, is_ret)) in events.iter().enumerate() {
         if is_ret {
@@ -190,93 +320,158 @@ pub fn check_with_keys<S: SequentialSpec>(
         }
     };
     let mut seed = key_seed;
-    let keys: Vec<u128> = (0..n)
+    let keys: Vec<u128> = (0..total)
         .map(|_| (u128::from(splitmix(&mut seed)) << 64) | u128::from(splitmix(&mut seed)))
         .collect();
 
+    // Configurations seen: (fingerprint of the completed operations linearized, state). With
+    // indeterminate operations, each also keeps the `taken` vectors it was reached with, and
+    // a configuration is skipped when one reached before had taken no more of any class:
+    // that one had every option this one has (a left-out indeterminate operation may still
+    // happen later, or never), and was explored.
     let mut cache: HashSet<(u128, S::State)> = HashSet::new();
-    let mut stack: Vec<(usize, S::State)> = Vec::new();
-    let mut linearized = vec![false; n];
+    let mut dominance: Dominance<S::State> = hashbrown::HashMap::new();
+    let mut seen = |fp: u128, state: &S::State, taken: &[u32]| -> bool {
+        if taken.is_empty() {
+            return !cache.insert((fp, state.clone()));
+        }
+        let entry = dominance.entry((fp, state.clone())).or_default();
+        if entry
+            .iter()
+            .any(|before| before.iter().zip(taken).all(|(b, t)| b <= t))
+        {
+            return true;
+        }
+        entry.retain(|before| !before.iter().zip(taken).all(|(b, t)| t <= b));
+        entry.push(taken.into());
+        false
+    };
+    let mut stack: Vec<Frame<S::State>> = Vec::new();
+    let mut linearized = vec![false; total];
     let mut fingerprint: u128 = 0;
     let mut state = spec.init();
     let mut best: (usize, usize) = (0, NIL); // (depth, stuck op)
     let mut best_linearized: Vec<bool> = Vec::new();
     let mut entry = next[head];
-    while next[head] != NIL {
+    // `first_choice`: at a call entry, the first result to try (above 0 only right after
+    // backtracking out of that very operation).
+    let mut first_choice = 0usize;
+    loop {
         if entry == NIL {
-            // Only returns stop a pass; the list always ends with one while non-empty.
+            // Past every event without meeting a return: only indeterminate calls are left
+            // (a completed operation's return follows its call), and they may never have
+            // happened. The list is empty when every operation was linearized.
             break;
         }
         let (_, op, is_ret) = events[entry];
         if !is_ret {
-            let o = &history[op];
-            if let Some(after) = spec.step(&state, &o.op, &o.ret) {
-                let fp = fingerprint ^ keys[op];
-                if cache.insert((fp, after.clone())) {
-                    stack.push((op, std::mem::replace(&mut state, after)));
-                    fingerprint = fp;
-                    linearized[op] = true;
-                    unlink(&mut next, &mut prev, call_pos[op]);
-                    unlink(&mut next, &mut prev, ret_pos[op]);
-                    entry = next[head];
-                    continue;
+            let mut pushed = false;
+            if eligible(&taken, op) {
+                let mut choice = first_choice;
+                while let Some(after) = successor(spec, history, pending, &state, op, choice)? {
+                    let fp = if op < n {
+                        fingerprint ^ keys[op]
+                    } else {
+                        fingerprint
+                    };
+                    if op >= n {
+                        taken[class_of[op - n]] += 1;
+                    }
+                    if !seen(fp, &after, &taken) {
+                        let before = std::mem::replace(&mut state, after);
+                        stack.push(Frame { op, before, choice });
+                        fingerprint = fp;
+                        linearized[op] = true;
+                        unlink(&mut next, &mut prev, call_pos[op]);
+                        if ret_pos[op] != NIL {
+                            unlink(&mut next, &mut prev, ret_pos[op]);
+                        }
+                        pushed = true;
+                        break;
+                    }
+                    if op >= n {
+                        taken[class_of[op - n]] -= 1;
+                    }
+                    choice += 1;
                 }
             }
-            entry = next[entry];
+            first_choice = 0;
+            entry = if pushed { next[head] } else { next[entry] };
         } else {
             if stack.len() > best.0 || best.1 == NIL {
                 best = (stack.len(), op);
                 best_linearized.clone_from(&linearized);
             }
-            let Some((undo, before)) = stack.pop() else {
+            let Some(frame) = stack.pop() else {
                 return Ok(Outcome::NotLinearizable(failure(
                     history,
+                    pending,
                     best,
                     &best_linearized,
                 )));
             };
-            state = before;
-            fingerprint ^= keys[undo];
+            let undo = frame.op;
+            state = frame.before;
             linearized[undo] = false;
-            relink(&mut next, &mut prev, ret_pos[undo]);
+            if undo < n {
+                fingerprint ^= keys[undo];
+            } else {
+                taken[class_of[undo - n]] -= 1;
+            }
+            if ret_pos[undo] != NIL {
+                relink(&mut next, &mut prev, ret_pos[undo]);
+            }
             relink(&mut next, &mut prev, call_pos[undo]);
-            entry = next[call_pos[undo]];
+            // Try the operation's next possible result before moving past it.
+            entry = call_pos[undo];
+            first_choice = frame.choice + 1;
         }
     }
-    Ok(Outcome::Linearizable {
-        explored: cache.len(),
-    })
+    let explored = cache.len() + dominance.values().map(Vec::len).sum::<usize>();
+    Ok(Outcome::Linearizable { explored })
 }
 
 fn failure<O, R>(
     history: &[Operation<O, R>],
+    pending: &[Pending<O>],
     best: (usize, usize),
     linearized: &[bool],
 ) -> Failure {
+    let n = history.len();
+    let call = |i: usize| {
+        if i < n {
+            history[i].call
+        } else {
+            pending[i - n].call
+        }
+    };
+    let returned = |i: usize| {
+        if i < n {
+            history[i].returned
+        } else {
+            u64::MAX
+        }
+    };
     let (depth, stuck) = best;
-    let end = history[stuck].returned;
+    let end = returned(stuck);
+    let total = n + pending.len();
     // Not linearized and invoked before the stuck operation returned: these are the
     // operations the search tried to order around `stuck`. Keep the ones that overlap
     // `stuck` or whose own return the search also could not pass.
-    let earliest_open = history
-        .iter()
-        .enumerate()
-        .filter(|(i, o)| !linearized[*i] && o.call < end)
-        .map(|(_, o)| o.call)
+    let earliest_open = (0..total)
+        .filter(|&i| !linearized[i] && call(i) < end)
+        .map(call)
         .min()
-        .unwrap_or(history[stuck].call);
-    let start = history[stuck].call;
-    let mut window: Vec<usize> = history
-        .iter()
-        .enumerate()
-        .filter(|(i, o)| {
-            let open = !linearized[*i] && o.call >= earliest_open && o.call < end;
-            let overlaps_stuck = o.call < end && o.returned > start;
+        .unwrap_or(call(stuck));
+    let start = call(stuck);
+    let mut window: Vec<usize> = (0..total)
+        .filter(|&i| {
+            let open = !linearized[i] && call(i) >= earliest_open && call(i) < end;
+            let overlaps_stuck = call(i) < end && returned(i) > start;
             open || overlaps_stuck
         })
-        .map(|(i, _)| i)
         .collect();
-    window.sort_by_key(|&i| history[i].call);
+    window.sort_by_key(|&i| call(i));
     Failure {
         linearized: depth,
         stuck_at: stuck,
@@ -299,21 +494,55 @@ where
     K: Ord,
     F: Fn(&K) -> S,
 {
-    let mut parts: BTreeMap<K, Vec<usize>> = BTreeMap::new();
+    check_partitioned_indeterminate(history, &[], key, spec_for)
+}
+
+/// [`check_partitioned`] with indeterminate operations `pending` as well (window indices
+/// count `history` first, then `pending`, as [`check_indeterminate`]'s do).
+pub fn check_partitioned_indeterminate<S, K, F>(
+    history: &[Operation<S::Op, S::Ret>],
+    pending: &[Pending<S::Op>],
+    key: impl Fn(&S::Op) -> K,
+    spec_for: F,
+) -> Result<Outcome, HistoryError>
+where
+    S: SequentialSpec,
+    S::Op: Clone,
+    S::Ret: Clone,
+    K: Ord,
+    F: Fn(&K) -> S,
+{
+    let n = history.len();
+    let mut parts: BTreeMap<K, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
     for (i, o) in history.iter().enumerate() {
-        parts.entry(key(&o.op)).or_default().push(i);
+        parts.entry(key(&o.op)).or_default().0.push(i);
+    }
+    for (j, p) in pending.iter().enumerate() {
+        parts.entry(key(&p.op)).or_default().1.push(j);
     }
     let mut explored = 0;
-    for (k, indices) in &parts {
-        let sub: Vec<Operation<S::Op, S::Ret>> =
-            indices.iter().map(|&i| history[i].clone()).collect();
-        match check(&spec_for(k), &sub)? {
+    for (k, (done, open)) in &parts {
+        let sub: Vec<Operation<S::Op, S::Ret>> = done.iter().map(|&i| history[i].clone()).collect();
+        let sub_pending: Vec<Pending<S::Op>> = open.iter().map(|&j| pending[j].clone()).collect();
+        let global = |i: usize| {
+            if i < done.len() {
+                done[i]
+            } else {
+                n + open[i - done.len()]
+            }
+        };
+        let outcome = if sub_pending.is_empty() {
+            check(&spec_for(k), &sub)?
+        } else {
+            check_indeterminate(&spec_for(k), &sub, &sub_pending)?
+        };
+        match outcome {
             Outcome::Linearizable { explored: e } => explored += e,
             Outcome::NotLinearizable(f) => {
                 return Ok(Outcome::NotLinearizable(Failure {
                     linearized: f.linearized,
-                    stuck_at: indices[f.stuck_at],
-                    window: f.window.iter().map(|&i| indices[i]).collect(),
+                    stuck_at: global(f.stuck_at),
+                    window: f.window.iter().map(|&i| global(i)).collect(),
                 }))
             }
         }

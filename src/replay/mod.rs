@@ -20,6 +20,7 @@ pub mod inline;
 pub mod inventory;
 pub mod linearizability;
 pub mod saga;
+pub mod store;
 pub mod token_bucket;
 
 use crate::reference::Mutation;

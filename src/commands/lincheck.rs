@@ -1,0 +1,47 @@
+//! `flashcheck lincheck`: reads a Jepsen history, checks it against a model, prints the
+//! report; exit 0 linearizable, 1 not, 2 bad input.
+
+use anyhow::{Context, Result};
+use flashcheck::cli::LincheckArgs;
+use flashcheck::history::check::check_jepsen;
+use flashcheck::history::{edn, jepsen};
+
+/// Runs `flashcheck lincheck`.
+pub fn run(args: &LincheckArgs) -> Result<i32> {
+    let file = args.history.display().to_string();
+    let text =
+        std::fs::read_to_string(&args.history).with_context(|| format!("--history {file}"))?;
+    let history = jepsen::parse(&text).with_context(|| format!("--history {file}"))?;
+    let initial = args
+        .initial
+        .as_deref()
+        .map(edn::parse_one)
+        .transpose()
+        .context("--initial")?;
+    let mut command = format!(
+        "flashcheck lincheck --history {file} --model {}",
+        clap::ValueEnum::to_possible_value(&args.model)
+            .map_or_else(String::new, |v| v.get_name().to_string())
+    );
+    if let Some(i) = &args.initial {
+        command.push_str(&format!(" --initial '{i}'"));
+    }
+    if args.independent {
+        command.push_str(" --independent");
+    }
+    let report = check_jepsen(
+        &history,
+        args.model,
+        initial,
+        args.independent,
+        file.clone(),
+        command,
+    )
+    .with_context(|| format!("--history {file}"))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.render_text());
+    }
+    Ok(report.exit_code())
+}

@@ -1,0 +1,247 @@
+//! Outside stock services against the inventory model: the sequential specification a
+//! recorded store history ([`crate::target`]) is checked against, built from the model's
+//! own parts in [`super::inventory`] — one stock counter per SKU ([`StockSpec`]) and one
+//! state machine per buyer ([`BuyerSpec`]) — plus the final stock read, and indeterminate
+//! operations (a reservation whose answer was lost took a unit or not; a release returned
+//! one or not).
+//!
+//! P-compositionality: the history is split by SKU for the counters and by buyer for the
+//! buyers. The clients stop using a buyer after an indeterminate operation (as Jepsen
+//! replaces a crashed process), so each buyer's indeterminate operation is its last and the
+//! two splits cannot disagree about whether it happened.
+
+use super::inventory::{BuyerSpec, StockSpec};
+use super::linearizability::{
+    check_partitioned_indeterminate, HistoryError, Operation, Outcome, Pending, SequentialSpec,
+};
+use crate::reference::inventory::{InventoryError, InventoryOp, InventoryRet};
+use crate::target::{StoreOp, StoreRet};
+
+type Ret = Result<InventoryRet, InventoryError>;
+
+/// The model's operation and result for a store's (`None` for reads and refusals, which the
+/// inventory model's operations do not cover: see [`BuyerPart`]).
+fn as_model(op: &StoreOp, ret: &StoreRet) -> Option<(InventoryOp, Ret)> {
+    let user = op.user()?;
+    let mop = match op {
+        StoreOp::Reserve { .. } => InventoryOp::Reserve { user },
+        StoreOp::Pay { .. } => InventoryOp::Pay { user },
+        StoreOp::Release { .. } => InventoryOp::Release { user },
+        StoreOp::Read { .. } => return None,
+    };
+    let mret = match ret {
+        StoreRet::Reserved => Ok(InventoryRet::Reserved),
+        StoreRet::SoldOut => Ok(InventoryRet::SoldOut),
+        StoreRet::Paid => Ok(InventoryRet::Paid),
+        StoreRet::Released => Ok(InventoryRet::Released),
+        _ => return None,
+    };
+    Some((mop, mret))
+}
+
+/// One SKU's stock: the model's counter, and reads of it.
+#[derive(Debug, Clone, Copy)]
+pub struct StockPart(pub StockSpec);
+
+impl SequentialSpec for StockPart {
+    type State = i64;
+    type Op = StoreOp;
+    type Ret = StoreRet;
+
+    fn init(&self) -> i64 {
+        self.0.init()
+    }
+
+    fn step(&self, s: &i64, op: &StoreOp, ret: &StoreRet) -> Option<i64> {
+        match (op, ret) {
+            (StoreOp::Read { .. }, StoreRet::Stock(n)) => (n == s).then_some(*s),
+            (_, StoreRet::Refused) => Some(*s),
+            _ => {
+                let (mop, mret) = as_model(op, ret)?;
+                self.0.step(s, &mop, &mret)
+            }
+        }
+    }
+
+    fn step_unseen(&self, s: &i64, op: &StoreOp) -> Option<Vec<i64>> {
+        Some(match op {
+            // Took a unit if one was left; otherwise sold out, which changes nothing.
+            StoreOp::Reserve { .. } => vec![if *s > 0 { s - 1 } else { *s }],
+            StoreOp::Release { .. } => vec![s + 1],
+            StoreOp::Pay { .. } | StoreOp::Read { .. } => vec![*s],
+        })
+    }
+
+    fn unseen_class(&self, op: &StoreOp) -> Option<u64> {
+        Some(match op {
+            StoreOp::Reserve { .. } => 0,
+            StoreOp::Release { .. } => 1,
+            StoreOp::Pay { .. } => 2,
+            StoreOp::Read { .. } => 3,
+        })
+    }
+}
+
+/// One buyer: the model's phases; a refusal must come when the model would refuse.
+#[derive(Debug, Clone, Copy)]
+pub struct BuyerPart;
+
+impl SequentialSpec for BuyerPart {
+    type State = u8;
+    type Op = StoreOp;
+    type Ret = StoreRet;
+
+    fn init(&self) -> u8 {
+        BuyerSpec.init()
+    }
+
+    fn step(&self, s: &u8, op: &StoreOp, ret: &StoreRet) -> Option<u8> {
+        if *ret == StoreRet::Refused {
+            // Refusing is right exactly when the model has no such step from here.
+            let user = op.user()?;
+            let (mop, ok) = match op {
+                StoreOp::Reserve { .. } => (InventoryOp::Reserve { user }, None),
+                StoreOp::Pay { .. } => (InventoryOp::Pay { user }, Some(InventoryRet::Paid)),
+                StoreOp::Release { .. } => {
+                    (InventoryOp::Release { user }, Some(InventoryRet::Released))
+                }
+                StoreOp::Read { .. } => return None,
+            };
+            let allowed = match ok {
+                Some(r) => BuyerSpec.step(s, &mop, &Ok(r)).is_some(),
+                None => [InventoryRet::Reserved, InventoryRet::SoldOut]
+                    .into_iter()
+                    .any(|r| BuyerSpec.step(s, &mop, &Ok(r)).is_some()),
+            };
+            return (!allowed).then_some(*s);
+        }
+        let (mop, mret) = as_model(op, ret)?;
+        BuyerSpec.step(s, &mop, &mret)
+    }
+
+    fn step_unseen(&self, s: &u8, op: &StoreOp) -> Option<Vec<u8>> {
+        let Some(user) = op.user() else {
+            return Some(vec![*s]);
+        };
+        let candidates: Vec<(InventoryOp, Ret)> = match op {
+            StoreOp::Reserve { .. } => vec![
+                (InventoryOp::Reserve { user }, Ok(InventoryRet::Reserved)),
+                (InventoryOp::Reserve { user }, Ok(InventoryRet::SoldOut)),
+            ],
+            StoreOp::Pay { .. } => vec![(InventoryOp::Pay { user }, Ok(InventoryRet::Paid))],
+            StoreOp::Release { .. } => {
+                vec![(InventoryOp::Release { user }, Ok(InventoryRet::Released))]
+            }
+            StoreOp::Read { .. } => vec![],
+        };
+        Some(
+            candidates
+                .iter()
+                .filter_map(|(o, r)| BuyerSpec.step(s, o, r))
+                .chain(std::iter::once(*s))
+                .collect(),
+        )
+    }
+}
+
+/// Checks a store history: every SKU's counter (from `stock` units) and every buyer.
+/// Window indices count `completed` first, then `pending`.
+pub fn check_store(
+    completed: &[Operation<StoreOp, StoreRet>],
+    pending: &[Pending<StoreOp>],
+    stock: i64,
+) -> Result<Outcome, HistoryError> {
+    let counters = check_partitioned_indeterminate(completed, pending, StoreOp::sku, |_| {
+        StockPart(StockSpec { stock })
+    })?;
+    if !counters.is_ok() {
+        return Ok(counters);
+    }
+    let buyers = check_partitioned_indeterminate(
+        completed,
+        pending,
+        |op: &StoreOp| op.user().map(|u| (op.sku(), u)),
+        |key| BuyerOrNothing(key.is_some()),
+    )?;
+    Ok(match (counters, buyers) {
+        (Outcome::Linearizable { explored: a }, Outcome::Linearizable { explored: b }) => {
+            Outcome::Linearizable { explored: a + b }
+        }
+        (_, failed) => failed,
+    })
+}
+
+/// The buyer part for operations with a buyer; reads (no buyer) constrain nothing here.
+#[derive(Debug, Clone, Copy)]
+struct BuyerOrNothing(bool);
+
+impl SequentialSpec for BuyerOrNothing {
+    type State = u8;
+    type Op = StoreOp;
+    type Ret = StoreRet;
+    fn init(&self) -> u8 {
+        BuyerPart.init()
+    }
+    fn step(&self, s: &u8, op: &StoreOp, ret: &StoreRet) -> Option<u8> {
+        if self.0 {
+            BuyerPart.step(s, op, ret)
+        } else {
+            Some(*s)
+        }
+    }
+    fn step_unseen(&self, s: &u8, op: &StoreOp) -> Option<Vec<u8>> {
+        if self.0 {
+            BuyerPart.step_unseen(s, op)
+        } else {
+            Some(vec![*s])
+        }
+    }
+}
+
+/// Checks a recorded run against the model and reports it (the final stock reads are part
+/// of the history: a unit lost or invented shows there).
+pub fn report(
+    recorded: &crate::target::run::Recorded,
+    stock: i64,
+    subject: String,
+    command: String,
+) -> Result<crate::history::check::HistoryReport, StoreCheckError> {
+    use crate::history::check::{peak_rss_mib, window_lines, HistoryReport};
+    let ops = recorded.history.operations()?;
+    let started = std::time::Instant::now();
+    let outcome = check_store(&ops.completed, &ops.pending, stock)?;
+    let check_s = started.elapsed().as_secs_f64();
+    let (linearizable, explored, window) = match &outcome {
+        Outcome::Linearizable { explored } => (true, *explored, Vec::new()),
+        Outcome::NotLinearizable(f) => (
+            false,
+            0,
+            window_lines(&ops.completed, &ops.pending, &f.window),
+        ),
+    };
+    Ok(HistoryReport {
+        subject,
+        model: format!("inventory (Stock = {stock} per SKU)"),
+        linearizable,
+        completed: ops.completed.len(),
+        indeterminate: ops.pending.len(),
+        dropped_reads: 0,
+        failed: ops.failed,
+        explored,
+        window,
+        check_s,
+        peak_rss_mib: peak_rss_mib(),
+        command,
+    })
+}
+
+/// A recorded store history that could not be checked (a harness bug).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreCheckError {
+    /// Events do not pair up.
+    #[error(transparent)]
+    Shape(#[from] crate::history::ShapeError),
+    /// The checker refused it.
+    #[error(transparent)]
+    History(#[from] HistoryError),
+}
