@@ -175,9 +175,13 @@ pub fn stats(out: &ToolOutput, allow_progress: bool) -> Result<Option<Stats>, Tl
             TlaError::output(WHAT, format!("{}: no {label:?} in {text:?}", msg.code))
         })?;
         let head = text[..idx].trim_end();
+        // the byte after the last character that is not part of the number (which may be
+        // several bytes long: found by fuzzing)
         let start = head
-            .rfind(|c: char| !(c.is_ascii_digit() || c == ','))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_digit() || c == ','))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         parse_count(&head[start..], label)
     };
     let generated = number_before(" states generated")?;
