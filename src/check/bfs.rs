@@ -224,14 +224,22 @@ struct Worker<M: Spec> {
     error: Option<LogError>,
 }
 
-/// Takes up to `QUOTA` from the budget; 0 when it is spent.
+/// Takes from the budget: `QUOTA` at a time when there is no limit (the budget starts at
+/// `u64::MAX`), one state at a time under `--max-states`, so that the budget is spent exactly
+/// when it reads 0 (a quota held by another worker would otherwise stop the search early:
+/// with 2 threads and `--max-states 2000` one worker held all 2000 and the other stopped the
+/// search after 1 state); 0 when it is spent.
 fn take_budget(budget: &AtomicU64) -> u64 {
     let mut cur = budget.load(Ordering::Relaxed);
     loop {
         if cur == 0 {
             return 0;
         }
-        let take = cur.min(QUOTA);
+        let take = if cur > u64::MAX / 2 {
+            cur.min(QUOTA)
+        } else {
+            1
+        };
         match budget.compare_exchange_weak(cur, cur - take, Ordering::Relaxed, Ordering::Relaxed) {
             Ok(_) => return take,
             Err(now) => cur = now,
