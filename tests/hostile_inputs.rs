@@ -341,7 +341,7 @@ fn saga_yaml_with_a_bom_is_accepted() {
         run_with(flashcheck().args(["check", "saga", "--saga"]).arg(&saga));
     // Read as the same saga without the mark (its verdicts, whatever exit they give).
     assert_ne!(code, 2, "{stdout}{stderr}");
-    assert!(stdout.starts_with("saga (engine: stateright)"), "{stdout}");
+    assert!(stdout.starts_with("saga (engine: flashcheck)"), "{stdout}");
 }
 
 #[test]
