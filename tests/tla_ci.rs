@@ -3,8 +3,9 @@
 //! `$TLA2TOOLS_JAR` the local jar and `AUDIT_FLAGS=--quick`. Without a jar the test prints
 //! `TLC CI workflow test skipped: <why>` to the uncaptured stderr and returns.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+#[path = "support/tlc.rs"]
+mod tlc;
+use std::path::Path;
 use std::process::Command;
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -51,22 +52,11 @@ fn the_workflow_downloads_tlc_from_its_releases_caches_it_and_publishes_junit() 
         .is_some_and(|p| p.ends_with("junit.xml"))));
 }
 
-fn tlc_jar() -> Option<PathBuf> {
-    let why = match flashcheck::tla::find_tla2tools(None) {
-        Err(e) => e.to_string(),
-        Ok(jar) => match Command::new("java").arg("-version").output() {
-            Ok(o) if o.status.success() => return Some(jar),
-            Ok(o) => format!("`java -version` exited {}", o.status),
-            Err(e) => format!("cannot run java: {e}"),
-        },
-    };
-    let _ = writeln!(std::io::stderr(), "TLC CI workflow test skipped: {why}");
-    None
-}
-
 #[test]
 fn the_workflow_steps_run_locally_with_tlc() {
-    let Some(jar) = tlc_jar() else { return };
+    let Some(jar) = tlc::jar("TLC CI workflow test") else {
+        return;
+    };
     let w = workflow();
     let work = tempfile::tempdir().unwrap();
     let mut ran = Vec::new();

@@ -2,7 +2,8 @@
 //! per case, each named after what it guards. Tests that need TLC print
 //! `TLC hostile-input test skipped: <why>` to the uncaptured stderr without a jar.
 
-use std::io::Write as _;
+#[path = "support/tlc.rs"]
+mod tlc;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -25,19 +26,6 @@ fn run(cmd: &mut Command) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn tlc_jar() -> Option<PathBuf> {
-    let why = match flashcheck::tla::find_tla2tools(None) {
-        Err(e) => e.to_string(),
-        Ok(jar) => match Command::new("java").arg("-version").output() {
-            Ok(o) if o.status.success() => return Some(jar),
-            Ok(o) => format!("`java -version` exited {}", o.status),
-            Err(e) => format!("cannot run java: {e}"),
-        },
-    };
-    let _ = writeln!(std::io::stderr(), "TLC hostile-input test skipped: {why}");
-    None
 }
 
 /// Processes whose parent is `pid`.
@@ -119,14 +107,18 @@ fn signal_stops_engine(engine: &[&str], signal: i32) {
 
 #[test]
 fn sigint_kills_the_java_child_and_removes_the_workspace() {
-    let Some(jar) = tlc_jar() else { return };
+    let Some(jar) = tlc::jar("TLC hostile-input test") else {
+        return;
+    };
     let jar = jar.display().to_string();
     signal_stops_engine(&["--engine", "tlc", "--tla2tools", &jar], libc::SIGINT);
 }
 
 #[test]
 fn sigterm_kills_the_java_child_and_removes_the_workspace() {
-    let Some(jar) = tlc_jar() else { return };
+    let Some(jar) = tlc::jar("TLC hostile-input test") else {
+        return;
+    };
     let jar = jar.display().to_string();
     signal_stops_engine(&["--engine", "tlc", "--tla2tools", &jar], libc::SIGTERM);
 }
@@ -147,7 +139,9 @@ fn tlc_dirs_in_tmp() -> Vec<std::ffi::OsString> {
 
 #[test]
 fn tlc_leaves_no_tlc_directories_in_tmp() {
-    let Some(jar) = tlc_jar() else { return };
+    let Some(jar) = tlc::jar("TLC hostile-input test") else {
+        return;
+    };
     // TLC (SANY) makes a `tlc-*` directory for the standard modules in java.io.tmpdir and
     // never removes it; flashcheck points java.io.tmpdir into its own workspace.
     let before = tlc_dirs_in_tmp();
@@ -226,7 +220,9 @@ fn traces_into_an_existing_file_still_reports_the_violation() {
 
 #[test]
 fn a_sany_parse_error_is_one_line_with_file_line_and_column() {
-    let Some(jar) = tlc_jar() else { return };
+    let Some(jar) = tlc::jar("TLC hostile-input test") else {
+        return;
+    };
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tla");
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(fixtures.join("Broken.tla"), dir.path().join("Broken.tla")).unwrap();

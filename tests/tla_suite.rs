@@ -21,8 +21,9 @@
 //! Without a jar the TLC half prints `TLC spec suite skipped: <why>` straight to the test
 //! process's stderr (not through the captured `println!`), so it shows in `cargo test`.
 
+#[path = "support/tlc.rs"]
+mod tlc;
 use serde_json::Value;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -207,20 +208,6 @@ fn flashcheck(engine: &[&str], case: &str, cfg: &str, extra: &[&str]) -> (i32, S
     )
 }
 
-/// The jar, or `None` after printing why the TLC half is skipped (uncaptured).
-fn tlc_jar() -> Option<PathBuf> {
-    let why = match flashcheck::tla::find_tla2tools(None) {
-        Err(e) => e.to_string(),
-        Ok(jar) => match Command::new("java").arg("-version").output() {
-            Ok(o) if o.status.success() => return Some(jar),
-            Ok(o) => format!("`java -version` exited {}", o.status),
-            Err(e) => format!("cannot run java: {e}"),
-        },
-    };
-    let _ = writeln!(std::io::stderr(), "TLC spec suite skipped: {why}");
-    None
-}
-
 fn verdicts(report: &Value) -> Vec<(String, String)> {
     report["properties"]
         .as_array()
@@ -252,7 +239,9 @@ fn lib_args(case: &Case) -> Vec<&'static str> {
 
 #[test]
 fn suite_with_tlc_matches_the_recorded_tlc_runs() {
-    let Some(jar) = tlc_jar() else { return };
+    let Some(jar) = tlc::jar("TLC spec suite") else {
+        return;
+    };
     let jar = jar.display().to_string();
     for case in CASES {
         let engine = ["--engine", "tlc", "--tla2tools", jar.as_str()];
@@ -315,7 +304,9 @@ fn runs_kept(dir: &Path) -> usize {
 
 #[test]
 fn tlc_checks_every_property_in_one_run_and_reruns_only_to_name_a_temporal_violation() {
-    let Some(jar) = tlc_jar() else { return };
+    let Some(jar) = tlc::jar("TLC spec suite") else {
+        return;
+    };
     let jar = jar.display().to_string();
     let engine = ["--engine", "tlc", "--tla2tools", jar.as_str()];
     // Everything holds: one run, whatever the number of properties.
@@ -379,7 +370,9 @@ fn assert_stopped(code: i32, out: &str, err: &str, limit: &str) {
 
 #[test]
 fn unbounded_spec_is_stopped_by_max_states_and_timeout_with_tlc() {
-    let Some(jar) = tlc_jar() else { return };
+    let Some(jar) = tlc::jar("TLC spec suite") else {
+        return;
+    };
     let jar = jar.display().to_string();
     let engine = ["--engine", "tlc", "--tla2tools", jar.as_str()];
     let (code, out, err) = flashcheck(&engine, "Unbounded", "Unbounded", &["--max-states", "500"]);
@@ -421,7 +414,7 @@ fn tla_checker_over_max_memory_stops_with_exit_3_and_its_counts_so_far() {
 #[test]
 fn a_library_module_without_lib_is_one_line_naming_the_module() {
     let mut engines: Vec<Vec<String>> = vec![vec!["--engine".into(), "tla-checker".into()]];
-    if let Some(jar) = tlc_jar() {
+    if let Some(jar) = tlc::jar("TLC spec suite") {
         engines.push(vec![
             "--engine".into(),
             "tlc".into(),
