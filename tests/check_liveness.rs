@@ -15,7 +15,7 @@ struct Spin {
     finish_in_b: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 enum Loc {
     A,
     B,

@@ -7,10 +7,14 @@
 //! [`ParentLog`], is checked against every `always`/`sometimes` property not yet discovered
 //! (so the first discovery of each is at the smallest depth: a shortest counterexample) and,
 //! when liveness is asked for, has its liveness predicates evaluated and its edges recorded
-//! ([`LiveGraph`]); then it joins the worker's part of the next frontier. No full state is
-//! kept beyond the current and next frontier, and a block of the current one is recycled
-//! for the next as soon as it is expanded, so the two together take little more memory than
-//! the wider of them.
+//! ([`LiveGraph`]); then it joins the worker's part of the next frontier. No state is kept
+//! beyond the current and next frontier, and those are kept encoded ([`codec`]: bincode's
+//! varints, 7 to 10 bytes for a 32-byte inventory state); a block of the current one is
+//! recycled for the next as soon as it is expanded, so the two together take little more
+//! memory than the wider of them, and the blocks are freed after each level, so a wide level
+//! does not hold its memory through the narrower ones after it. At 11 users / 6 stock
+//! (32,084,681 states) the peak is 14.0 bytes per state: 11.5 for the table, the rest the
+//! frontier and the parent log's buffers (`reports/bench.md`).
 //!
 //! With one worker the order is exactly the textbook BFS (initial states, then each state's
 //! successors in `Model::actions` order), which fixes which of several shortest
@@ -27,13 +31,15 @@ use super::graph::{Edge, LiveGraph, StateId, Truths, UNFAIR};
 use super::parents::{LogError, ParentLog, Stream, NO_PARENT};
 use super::table::{FpSet, Insert};
 use flashcheck_models::{Liveness, Spec};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use stateright::{Expectation, Property};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-/// States per frontier block (a worker claims a whole block; 256 KiB of 32-byte states).
+/// States per frontier block (a worker claims a whole block).
 const BLOCK: usize = 8192;
 /// States expanded before their successors are looked up (their slots prefetched together).
 const BATCH: usize = 8;
@@ -116,22 +122,51 @@ enum Item<S> {
     EndOfState,
 }
 
+/// Frontier states are kept encoded (bincode's varints: an inventory state of 32 bytes
+/// takes 7 to 10), so that the two levels in memory cost a few bytes per state, not the
+/// size of the state type, beside the table's 8 to 12 (as TLC keeps its queue serialised).
+fn codec() -> impl bincode::Options + Copy {
+    bincode::DefaultOptions::new()
+}
+
+/// Up to [`BLOCK`] states, encoded one after another.
+#[derive(Default)]
+struct Block {
+    bytes: Vec<u8>,
+    states: usize,
+}
+
+impl Block {
+    fn push<S: Serialize>(&mut self, state: &S) {
+        use bincode::Options;
+        codec()
+            .serialize_into(&mut self.bytes, state)
+            .expect("a state encodes into memory");
+        self.states += 1;
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.states = 0;
+    }
+}
+
 /// The current frontier: the workers' parts of the level, in worker order, as blocks.
-struct Frontier<S> {
+struct Frontier {
     /// Taken by the worker that claims it.
-    blocks: Vec<Mutex<Vec<S>>>,
+    blocks: Vec<Mutex<Block>>,
     /// Position of each block's first state in the level.
     starts: Vec<u64>,
 }
 
-impl<S> Frontier<S> {
-    fn new(parts: Vec<Vec<Vec<S>>>) -> Self {
+impl Frontier {
+    fn new(parts: Vec<Vec<Block>>) -> Self {
         let mut blocks = Vec::new();
         let mut starts = Vec::new();
         let mut at = 0u64;
-        for block in parts.into_iter().flatten().filter(|b| !b.is_empty()) {
+        for block in parts.into_iter().flatten().filter(|b| b.states > 0) {
             starts.push(at);
-            at += block.len() as u64;
+            at += block.states as u64;
             blocks.push(Mutex::new(block));
         }
         Frontier { blocks, starts }
@@ -143,28 +178,43 @@ impl<S> Frontier<S> {
 }
 
 /// Empty blocks, to be filled again (their pages stay mapped).
-struct Pool<S>(Mutex<Vec<Vec<S>>>);
+struct Pool(Mutex<Vec<Block>>);
 
-impl<S> Pool<S> {
-    fn take(&self) -> Vec<S> {
+impl Pool {
+    fn take(&self) -> Block {
         self.0
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .pop()
-            .unwrap_or_else(|| Vec::with_capacity(BLOCK))
+            .unwrap_or_default()
     }
 
-    fn give(&self, mut block: Vec<S>) {
+    /// Frees every pooled block and gives the heap's free memory back to the kernel.
+    fn clear(&self) {
+        let freed = std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()));
+        if freed.is_empty() {
+            return;
+        }
+        drop(freed);
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        // SAFETY: malloc_trim only returns free heap pages to the kernel.
+        unsafe {
+            libc::malloc_trim(0);
+        }
+    }
+
+    fn give(&self, mut block: Block) {
         block.clear();
         self.0.lock().unwrap_or_else(|p| p.into_inner()).push(block);
     }
 }
 
 /// A claimed frontier block being expanded.
-struct Claimed<S> {
-    states: Vec<S>,
-    /// The next state to expand.
+struct Claimed {
+    block: Block,
+    /// The next state to expand, and where its encoding starts.
     at: usize,
+    offset: usize,
     /// Index of the block's first state.
     first: u64,
 }
@@ -177,8 +227,8 @@ struct Shared<'a, M: Spec> {
     truths: &'a Truths,
     discovered: &'a [bool],
     table: &'a FpSet,
-    frontier: &'a Frontier<M::State>,
-    pool: &'a Pool<M::State>,
+    frontier: &'a Frontier,
+    pool: &'a Pool,
     /// Index of the frontier's first state.
     level_base: u64,
     /// Index of the first state this level discovers.
@@ -210,11 +260,11 @@ impl LiveParts {
 /// One worker's state, kept across rounds and levels.
 struct Worker<M: Spec> {
     /// This level's discoveries: full blocks, then the block being filled.
-    next: Vec<Vec<M::State>>,
-    filling: Vec<M::State>,
+    next: Vec<Block>,
+    filling: Block,
     pending: VecDeque<Item<M::State>>,
     /// The claimed block being expanded.
-    chunk: Option<Claimed<M::State>>,
+    chunk: Option<Claimed>,
     quota: u64,
     generated: u64,
     /// Per property: position in `next` of this level's first discovery.
@@ -250,13 +300,13 @@ fn take_budget(budget: &AtomicU64) -> u64 {
 impl<M> Worker<M>
 where
     M: Spec,
-    M::State: std::hash::Hash,
+    M::State: std::hash::Hash + Serialize + DeserializeOwned,
     M::Action: Clone,
 {
     fn new(properties: usize, live: bool) -> Self {
         Worker {
             next: Vec::new(),
-            filling: Vec::new(),
+            filling: Block::default(),
             pending: VecDeque::new(),
             chunk: None,
             quota: 0,
@@ -286,10 +336,11 @@ where
                         return;
                     };
                     Claimed {
-                        states: std::mem::take(
+                        block: std::mem::take(
                             &mut *block.lock().unwrap_or_else(|p| p.into_inner()),
                         ),
                         at: 0,
+                        offset: 0,
                         first: shared.level_base + shared.frontier.starts[c],
                     }
                 }
@@ -300,38 +351,42 @@ where
                 self.chunk = Some(claimed);
                 return;
             }
-            let stop = (claimed.at + BATCH).min(claimed.states.len());
+            let stop = (claimed.at + BATCH).min(claimed.block.states);
+            let mut rest = &claimed.block.bytes[claimed.offset..];
             for k in claimed.at..stop {
-                self.expand(shared, &claimed.states[k], claimed.first + k as u64);
+                use bincode::Options;
+                let state: M::State = codec()
+                    .deserialize_from(&mut rest)
+                    .expect("a state the engine encoded decodes");
+                self.expand(shared, &state, claimed.first + k as u64);
             }
+            claimed.offset = claimed.block.bytes.len() - rest.len();
             claimed.at = stop;
-            if stop < claimed.states.len() {
+            if stop < claimed.block.states {
                 self.chunk = Some(claimed);
             } else {
-                shared.pool.give(claimed.states);
+                shared.pool.give(claimed.block);
             }
         }
     }
 
     /// States this worker discovered in this level.
     fn produced(&self) -> usize {
-        self.next.len() * BLOCK + self.filling.len()
+        self.next.len() * BLOCK + self.filling.states
     }
 
     /// Appends a discovered state to this level's part.
     #[inline]
-    fn push_next(&mut self, pool: &Pool<M::State>, state: M::State) {
-        if self.filling.len() == BLOCK || self.filling.capacity() == 0 {
+    fn push_next(&mut self, pool: &Pool, state: &M::State) {
+        if self.filling.states == BLOCK {
             let full = std::mem::replace(&mut self.filling, pool.take());
-            if !full.is_empty() {
-                self.next.push(full);
-            }
+            self.next.push(full);
         }
         self.filling.push(state);
     }
 
     /// This level's part, as blocks.
-    fn take_part(&mut self) -> Vec<Vec<M::State>> {
+    fn take_part(&mut self) -> Vec<Block> {
         let mut part = std::mem::take(&mut self.next);
         part.push(std::mem::take(&mut self.filling));
         part
@@ -449,7 +504,7 @@ where
                                 g.edges.push(Edge { target: id, group });
                             }
                         }
-                        self.push_next(shared.pool, state);
+                        self.push_next(shared.pool, &state);
                     }
                 },
             }
@@ -483,7 +538,7 @@ fn round<M>(
 ) -> Result<(), SearchError>
 where
     M: Spec + Sync,
-    M::State: std::hash::Hash + Send + Sync,
+    M::State: std::hash::Hash + Serialize + DeserializeOwned + Send + Sync,
     M::Action: Clone + Send,
 {
     if let ([worker], [stream]) = (&mut *workers, &mut *streams) {
@@ -524,7 +579,7 @@ where
 pub fn search<M>(model: &M, options: &SearchOptions<'_>) -> Result<Outcome, SearchError>
 where
     M: Spec + Sync,
-    M::State: std::hash::Hash + Send + Sync,
+    M::State: std::hash::Hash + Serialize + DeserializeOwned + Send + Sync,
     M::Action: Clone + Send,
 {
     let properties: Vec<Property<M>> = model
@@ -571,7 +626,7 @@ where
             edge: false,
         });
     }
-    let mut frontier: Frontier<M::State> = Frontier::new(Vec::new());
+    let mut frontier = Frontier::new(Vec::new());
     let pool = Pool(Mutex::new(Vec::new()));
     let mut level_base = 0u64;
     let mut depth = 0u64;
@@ -638,6 +693,9 @@ where
             break;
         }
         frontier = Frontier::new(workers.iter_mut().map(Worker::take_part).collect());
+        // The blocks of a wide level would otherwise stay mapped through every narrower
+        // level after it: free them, so the peak is the widest level once, not twice.
+        pool.clear();
         level_base = first;
         if frontier.is_empty() {
             break;

@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod fingerprint;
 pub mod graph;
 pub mod liveness;
+pub mod pages;
 pub mod parents;
 pub mod stateright;
 pub mod table;
@@ -301,7 +302,14 @@ fn show_progress(count: &AtomicU64, done: &AtomicBool, started: Instant) {
 pub fn check<M>(model: M, name: &str, command: String, options: &CheckOptions) -> CheckReport
 where
     M: Spec + Clone + Send + Sync + 'static,
-    M::State: Clone + Eq + Hash + std::fmt::Debug + Send + Sync,
+    M::State: Clone
+        + Eq
+        + Hash
+        + std::fmt::Debug
+        + serde::Serialize
+        + serde::de::DeserializeOwned
+        + Send
+        + Sync,
     M::Action: Clone + PartialEq + std::fmt::Debug + Send + Sync,
 {
     let fallback = model.clone();
@@ -346,7 +354,14 @@ pub fn try_check<M>(
 ) -> Result<CheckReport, CheckError>
 where
     M: Spec + Clone + Send + Sync + 'static,
-    M::State: Clone + Eq + Hash + std::fmt::Debug + Send + Sync,
+    M::State: Clone
+        + Eq
+        + Hash
+        + std::fmt::Debug
+        + serde::Serialize
+        + serde::de::DeserializeOwned
+        + Send
+        + Sync,
     M::Action: Clone + PartialEq + std::fmt::Debug + Send + Sync,
 {
     let started = Instant::now();

@@ -16,6 +16,7 @@
 //! [`Insert::Full`] and the caller retries after growing: correctness never depends on the
 //! growth check being early enough.
 
+use super::pages::Zeroed;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 /// log2 of the number of segments.
@@ -47,27 +48,17 @@ pub struct Slot {
 }
 
 struct Segment {
-    slots: Box<[AtomicU64]>,
+    slots: Zeroed<AtomicU64>,
     /// One id per slot (id + 1; 0 while unset), kept only when ids are asked for.
-    ids: Option<Box<[AtomicU32]>>,
+    ids: Option<Zeroed<AtomicU32>>,
     len: AtomicU64,
-}
-
-fn zeroed_u64(n: usize) -> Box<[AtomicU64]> {
-    // SAFETY: all-zero bytes are a valid AtomicU64; calloc'd pages stay untouched until used.
-    unsafe { Box::<[AtomicU64]>::new_zeroed_slice(n).assume_init() }
-}
-
-fn zeroed_u32(n: usize) -> Box<[AtomicU32]> {
-    // SAFETY: as in `zeroed_u64`.
-    unsafe { Box::<[AtomicU32]>::new_zeroed_slice(n).assume_init() }
 }
 
 impl Segment {
     fn new(slots: usize, ids: bool) -> Self {
         Segment {
-            slots: zeroed_u64(slots),
-            ids: ids.then(|| zeroed_u32(slots)),
+            slots: Zeroed::new(slots),
+            ids: ids.then(|| Zeroed::new(slots)),
             len: AtomicU64::new(0),
         }
     }
