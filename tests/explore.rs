@@ -11,6 +11,9 @@
 //! `explore browser test skipped: <why>` and returns — except under CI (`CI=true`), where
 //! their absence fails the test.
 
+#[path = "support/skip.rs"]
+mod skip;
+
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -375,13 +378,7 @@ fn png_size(png: &[u8]) -> (u32, u32) {
 #[test]
 fn explore_in_headless_chromium_steps_into_a_state_and_takes_a_screenshot() {
     // Under CI (`CI=true`) `scripts/setup` has installed both: their absence is a failure.
-    let skip = |why: &str| {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI=true but {why}: scripts/setup should have installed it"
-        );
-        println!("explore browser test skipped: {why}");
-    };
+    let skip = |why: &str| skip::skip_unless_ci("explore browser test", why);
     let Some(chromium) = on_path(&["chromium", "chromium-browser", "google-chrome"]) else {
         skip("no chromium on PATH (Debian package chromium)");
         return;

@@ -4,6 +4,9 @@
 //! one line `TLC cross-validation skipped: <why>` and returns. tla-checker tests run
 //! everywhere. Both engines must agree on every count and verdict below.
 
+#[path = "support/skip.rs"]
+mod skip;
+
 use flashcheck::report::{CheckReport, PropertyKind, Verdict};
 use flashcheck::tla::{self, TlaEngine, TlaError, TlaJob, TlaOptions, TlaProperty};
 use serde_json::json;
@@ -264,21 +267,21 @@ fn tlc() -> Option<TlaEngine> {
     let jar = match tla::find_tla2tools(None) {
         Ok(j) => j,
         Err(e) => {
-            println!("TLC cross-validation skipped: {e}");
+            skip::skip("TLC cross-validation", &e.to_string());
             return None;
         }
     };
     match std::process::Command::new("java").arg("-version").output() {
         Ok(o) if o.status.success() => Some(TlaEngine::Tlc { jar }),
         Ok(o) => {
-            println!(
-                "TLC cross-validation skipped: `java -version` exited {}",
-                o.status
+            skip::skip(
+                "TLC cross-validation",
+                &format!("`java -version` exited {}", o.status),
             );
             None
         }
         Err(e) => {
-            println!("TLC cross-validation skipped: cannot run java: {e}");
+            skip::skip("TLC cross-validation", &format!("cannot run java: {e}"));
             None
         }
     }

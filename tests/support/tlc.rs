@@ -1,11 +1,13 @@
-//! Finding TLC for the tests that need it: the jar and a working `java`, or a skip line printed
-//! where cargo's capture does not hide it.
+//! Finding TLC for the tests that need it: the jar and a working `java`, or a recorded skip
+//! (see `skip.rs`).
 
-use std::io::Write as _;
+#[path = "skip.rs"]
+mod skip;
+
 use std::path::PathBuf;
 use std::process::Command;
 
-/// The jar, or `None` after printing `<what> skipped: <why>` to stderr (uncaptured).
+/// The jar, or `None` after recording `<what> skipped: <why>`.
 pub fn jar(what: &str) -> Option<PathBuf> {
     let why = match flashcheck::tla::find_tla2tools(None) {
         Err(e) => e.to_string(),
@@ -15,6 +17,6 @@ pub fn jar(what: &str) -> Option<PathBuf> {
             Err(e) => format!("cannot run java: {e}"),
         },
     };
-    let _ = writeln!(std::io::stderr(), "{what} skipped: {why}");
+    skip::skip(what, &why);
     None
 }
