@@ -13,6 +13,7 @@ pub mod exec;
 pub mod explore;
 pub mod history;
 pub mod input;
+pub mod outcome;
 pub mod reference;
 pub mod replay;
 pub mod report;

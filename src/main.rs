@@ -1,19 +1,30 @@
-//! The `flashcheck` binary: parses arguments, runs one subcommand, and exits 0 (expected
-//! properties hold), 1 (a property is violated), 2 (bad input or missing tool) or 3 (a limit
-//! stopped the check). Errors print as one line.
+//! The `flashcheck` binary: parses arguments, runs one subcommand, and turns its outcome into
+//! the exit code: 0 expected properties and claims hold, 1 a property violated or a claim
+//! refuted, 2 bad input or a missing tool, 3 a limit stopped the work or something could not
+//! be decided ([`exit_code`]). Errors print as one line.
 
 mod alloc;
 mod commands;
 
 use clap::Parser;
 use flashcheck::cli::{Cli, Command};
+use flashcheck::outcome::Outcome;
 use std::process::ExitCode;
+
+/// The one table from outcome to exit code (the README's "Exit codes"; an error is 2).
+fn exit_code(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::Holds => 0,
+        Outcome::Refuted => 1,
+        Outcome::Undecided => 3,
+    }
+}
 
 /// Huge pages for large allocations (stateright's fingerprint set); see `alloc`.
 #[global_allocator]
 static GLOBAL: alloc::HugePageAlloc = alloc::HugePageAlloc;
 
-fn run(cli: Cli) -> anyhow::Result<i32> {
+fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Tla(args) => commands::tla::run(&args),
@@ -21,10 +32,10 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Traces(args) => commands::traces::run(&args),
         Command::Replay(args) => commands::replay::run(&args),
         Command::Arith(args) => commands::arith(&args),
-        Command::Hw(args) => Ok(flashcheck::exec::hw::run(
-            &args,
-            &mut std::io::stdout().lock(),
-        )?),
+        Command::Hw(args) => {
+            flashcheck::exec::hw::run(&args, &mut std::io::stdout().lock())?;
+            Ok(Outcome::Holds)
+        }
         Command::Bench(args) => commands::bench::run(&args),
         Command::Audit(args) => commands::audit::run(&args),
         Command::Explore(args) => commands::explore::run(&args),
@@ -45,7 +56,7 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     match run(cli) {
-        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(2)),
+        Ok(outcome) => ExitCode::from(exit_code(outcome)),
         Err(e) => {
             eprintln!("flashcheck: {e:#}");
             // SIGINT/SIGTERM stopped a TLA+ engine: exit as a shell reports the signal.

@@ -90,3 +90,20 @@ fn a_claim_citing_a_property_the_model_lacks_exits_2() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_configuration_that_misses_its_expectation_exits_1() {
+    // A one-step saga: nothing is ever committed before a failure, so the seed's orchestrator
+    // can no longer violate anything, and the configuration expecting its violations fails.
+    let specs = specs_copy();
+    let saga = std::fs::read_to_string(specs.path().join("create_order.saga.yaml")).unwrap();
+    let cut = saga.find("    - name: create_order").unwrap();
+    std::fs::write(specs.path().join("create_order.saga.yaml"), &saga[..cut]).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = audit(specs.path(), out.path());
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("SOME DID NOT MEET THEIR EXPECTATION"),
+        "{stdout}"
+    );
+}

@@ -4,6 +4,7 @@
 
 use flashcheck::catalog::{Constants, ModelName, Port};
 use flashcheck::check::{self, CheckOptions};
+use flashcheck::outcome::Outcome;
 use flashcheck::report::{CheckReport, PropertyReport, Verdict};
 use flashcheck_models::inventory::{Deduction, Inventory};
 use flashcheck_models::{Liveness, Spec};
@@ -51,7 +52,7 @@ fn atomic_deduction_satisfies_every_property() {
         assert_eq!(p.verdict, Verdict::Holds, "{}", p.name);
     }
     assert!(report.complete);
-    assert_eq!(report.exit_code(), 0);
+    assert_eq!(report.outcome(), Outcome::Holds);
 }
 
 #[test]
@@ -74,7 +75,7 @@ fn read_then_write_oversells_with_a_shortest_counterexample() {
     let last = last_state(p);
     let available = last["available"].as_u64().unwrap() as usize;
     assert_ne!(available + count(last, "reserved") + count(last, "sold"), 2);
-    assert_eq!(report.exit_code(), 1);
+    assert_eq!(report.outcome(), Outcome::Refuted);
 }
 
 #[test]
@@ -189,7 +190,7 @@ fn seed_with_more_users_than_stock_deadlocks_and_starves() {
     let liveness = property(&report, "LivenessProperty");
     assert_eq!(liveness.verdict, Verdict::Holds);
     assert!(liveness.note.as_deref().unwrap().contains("vacuously"));
-    assert_eq!(report.exit_code(), 1);
+    assert_eq!(report.outcome(), Outcome::Refuted);
 }
 
 #[test]

@@ -5,6 +5,7 @@
 
 use flashcheck::catalog::{build_port, ModelName};
 use flashcheck::check::{self, CheckOptions};
+use flashcheck::outcome::Outcome;
 use flashcheck::report::{CheckReport, PropertyReport, Verdict};
 use flashcheck_models::saga::{Saga, SagaAction, SagaState};
 use flashcheck_models::saga_history::{Effect, Event, Op, Pc};
@@ -67,7 +68,7 @@ fn saga_satisfies_every_property() {
                 assert!(p.note.is_none(), "{}: {:?}", p.name, p.note);
             }
             assert!(report.complete);
-            assert_eq!(report.exit_code(), 0);
+            assert_eq!(report.outcome(), Outcome::Holds);
         }
     }
 }
@@ -88,7 +89,7 @@ fn saga_seed_violates_what_the_python_gets_wrong() {
             ("atomicity", Verdict::Violated),
         ],
     );
-    assert_eq!(report.exit_code(), 1);
+    assert_eq!(report.outcome(), Outcome::Refuted);
 
     // A step that returns a failed result is appended first, then compensated.
     let p = property(&report, "compensate_only_committed");

@@ -7,6 +7,7 @@
 #[path = "support/skip.rs"]
 mod skip;
 
+use flashcheck::outcome::Outcome;
 use flashcheck::report::{CheckReport, PropertyKind, Verdict};
 use flashcheck::tla::{self, TlaEngine, TlaError, TlaJob, TlaOptions, TlaProperty};
 use serde_json::json;
@@ -132,7 +133,7 @@ fn assert_counter(r: &CheckReport) {
     );
     assert_eq!(r.distinct_states, 5);
     assert!(r.complete);
-    assert_eq!(r.exit_code(), 1);
+    assert_eq!(r.outcome(), Outcome::Refuted);
     let small = last_state(r, "Small");
     assert!(
         small["x"] == json!(3) || small["x"] == json!(4),
@@ -366,7 +367,7 @@ fn tlc_state_limit_makes_the_report_incomplete() {
     .unwrap();
     assert!(!r.complete);
     assert_eq!(r.properties[0].verdict, Verdict::Unknown);
-    assert_eq!(r.exit_code(), 3);
+    assert_eq!(r.outcome(), Outcome::Undecided);
 }
 
 #[test]

@@ -93,30 +93,30 @@ fn emit<T: Serialize>(
     Ok(())
 }
 
-/// Runs one `flashcheck arith` command, writing its report to `out`. Returns the exit code:
-/// 0 when every check holds, 1 when one is refuted or undecided. Bad input is an `Err` whose
+/// Runs one `flashcheck arith` command, writing its report to `out`. Returns what its checks
+/// found ([`Tally::outcome`](crate::arith::verdict::Tally::outcome)). Bad input is an `Err` whose
 /// [`ArithError::is_bad_input`] is true (exit 2).
-pub fn run(args: &ArithArgs, out: &mut dyn Write) -> Result<i32, ArithError> {
+pub fn run(args: &ArithArgs, out: &mut dyn Write) -> Result<crate::outcome::Outcome, ArithError> {
     match &args.command {
         ArithCommand::Quota(a) => {
             let spec = Spec::load(&a.spec)?;
             let c = spec.capacity_or(a.capacity.as_deref())?;
             let r = quota::report(&spec, &c)?;
             emit(a.json, &r, |o| quota::render_text(&r, o), out)?;
-            Ok(r.tally.exit_code())
+            Ok(r.tally.outcome())
         }
         ArithCommand::Vcg(a) => {
             let spec = Spec::load(&a.spec)?;
             let c = spec.capacity_or(a.capacity.as_deref())?;
             let r = vcg::report(&spec, &c)?;
             emit(a.json, &r, |o| vcg::render_text(&r, o), out)?;
-            Ok(r.tally.exit_code())
+            Ok(r.tally.outcome())
         }
         ArithCommand::Latency(a) => {
             let spec = Spec::load(&a.spec)?;
             let r = latency::report(&spec)?;
             emit(a.json, &r, |o| latency::render_text(&r, o), out)?;
-            Ok(r.tally.exit_code())
+            Ok(r.tally.outcome())
         }
         ArithCommand::Claims(a) => {
             let spec = Spec::load(&a.spec)?;
@@ -129,7 +129,7 @@ pub fn run(args: &ArithArgs, out: &mut dyn Write) -> Result<i32, ArithError> {
             let payments = payments_at_spec_capacity(&spec);
             let r = claims::report(&spec, &a.claims, &cs, &payments, &measure_model);
             emit(a.json, &r, |o| claims::render_text(&r, o), out)?;
-            Ok(r.tally.exit_code())
+            Ok(r.tally.outcome())
         }
     }
 }

@@ -49,12 +49,15 @@ impl Tally {
         }
         t
     }
-    /// 0 when every check holds, 1 otherwise (a refuted or an undecided check).
-    pub fn exit_code(&self) -> i32 {
-        if self.refuted == 0 && self.unknown == 0 {
-            0
+    /// Refuted when a check is refuted, else undecided when one is unknown, else holds.
+    pub fn outcome(&self) -> crate::outcome::Outcome {
+        use crate::outcome::Outcome;
+        if self.refuted > 0 {
+            Outcome::Refuted
+        } else if self.unknown > 0 {
+            Outcome::Undecided
         } else {
-            1
+            Outcome::Holds
         }
     }
 }

@@ -10,6 +10,7 @@
 use anyhow::{bail, Context, Result};
 use flashcheck::catalog::{Constants, ModelName, Port};
 use flashcheck::cli::BenchArgs;
+use flashcheck::outcome::Outcome;
 use flashcheck::report::{CheckReport, PropertyKind};
 use flashcheck::tla::{self, TlaEngine, TlaOptions};
 use flashcheck::twin::{self, EngineChoice};
@@ -144,7 +145,7 @@ fn check_writable(out: &std::path::Path) -> Result<()> {
 }
 
 /// Runs the benchmark and writes `args.out`.
-pub fn run(args: &BenchArgs) -> Result<i32> {
+pub fn run(args: &BenchArgs) -> Result<Outcome> {
     check_writable(&args.out)?;
     let mut sizes: Vec<(u64, u64)> = vec![(6, 4), (7, 4), (8, 5), (9, 6), (9, 5), (10, 6)];
     if args.large {
@@ -300,5 +301,5 @@ pub fn run(args: &BenchArgs) -> Result<i32> {
     }
     std::fs::write(&args.out, &out)?;
     print!("{out}");
-    Ok(0)
+    Ok(Outcome::Holds)
 }

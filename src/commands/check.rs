@@ -5,6 +5,7 @@ use anyhow::Result;
 use flashcheck::catalog::build_port;
 use flashcheck::check::{CheckOptions, NOT_CHECKED_BY_STATERIGHT, NOT_CHECKED_SAFETY_ONLY};
 use flashcheck::cli::CheckArgs;
+use flashcheck::outcome::Outcome;
 use flashcheck::report::{CheckReport, PropertyKind, Verdict};
 use std::time::Duration;
 
@@ -20,10 +21,10 @@ pub fn timeout(secs: Option<f64>) -> Result<Option<Duration>> {
     .transpose()
 }
 
-/// The exit code: the report's, except that liveness properties left unchecked on purpose
-/// (`--safety-only`, `--engine stateright`) do not make a complete search exit 3.
-pub fn exit_code(report: &CheckReport) -> i32 {
-    let code = report.exit_code();
+/// The report's outcome, except that liveness properties left unchecked on purpose
+/// (`--safety-only`, `--engine stateright`) do not make a complete search undecided.
+pub fn outcome(report: &CheckReport) -> Outcome {
+    let outcome = report.outcome();
     let skipped = |p: &flashcheck::report::PropertyReport| {
         p.kind == PropertyKind::Eventually
             && p.verdict == Verdict::Unknown
@@ -36,15 +37,15 @@ pub fn exit_code(report: &CheckReport) -> i32 {
         .properties
         .iter()
         .any(|p| p.verdict == Verdict::Unknown && !skipped(p));
-    if code == 3 && report.complete && !undecided {
-        0
+    if outcome == Outcome::Undecided && report.complete && !undecided {
+        Outcome::Holds
     } else {
-        code
+        outcome
     }
 }
 
 /// Runs `flashcheck check`.
-pub fn run(args: &CheckArgs) -> Result<i32> {
+pub fn run(args: &CheckArgs) -> Result<Outcome> {
     if args.cluster.processes.is_some() {
         return super::cluster::check(args);
     }
@@ -71,5 +72,5 @@ pub fn run(args: &CheckArgs) -> Result<i32> {
     let command = args.model.reproduce("check", &constants);
     let report = port.try_check(args.model.model.as_str(), command, &options)?;
     print_report(&report, &args.output);
-    Ok(exit_code(&report))
+    Ok(outcome(&report))
 }

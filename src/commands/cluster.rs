@@ -7,10 +7,11 @@ use flashcheck::catalog::{build_port, Port};
 use flashcheck::check::cluster::{self, hosts, manifest, ClusterOptions, Outcome};
 use flashcheck::check::CheckOptions;
 use flashcheck::cli::{CheckArgs, ClusterCommand};
+use flashcheck::outcome;
 use std::time::Duration;
 
 /// Runs one process of `flashcheck check --processes N --process I --hosts FILE`.
-pub fn check(args: &CheckArgs) -> Result<i32> {
+pub fn check(args: &CheckArgs) -> Result<outcome::Outcome> {
     let c = &args.cluster;
     let (Some(processes), Some(process), Some(hosts_file)) = (c.processes, c.process, &c.hosts)
     else {
@@ -49,9 +50,9 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         Some(mut report) => {
             port.annotate(&mut report);
             print_report(&report, &args.output);
-            Ok(report.exit_code())
+            Ok(report.outcome())
         }
-        None => Ok(0),
+        None => Ok(outcome::Outcome::Holds),
     }
 }
 
@@ -75,7 +76,7 @@ fn check_port(
 }
 
 /// Runs `flashcheck cluster …`.
-pub fn run(command: &ClusterCommand) -> Result<i32> {
+pub fn run(command: &ClusterCommand) -> Result<outcome::Outcome> {
     match command {
         ClusterCommand::Manifest(args) => {
             let text = manifest::render(&manifest::Manifest {
@@ -89,7 +90,7 @@ pub fn run(command: &ClusterCommand) -> Result<i32> {
                 check: args.check.clone(),
             })?;
             print!("{text}");
-            Ok(0)
+            Ok(outcome::Outcome::Holds)
         }
     }
 }

@@ -5,12 +5,13 @@ use anyhow::Result;
 use flashcheck::catalog::build_port;
 use flashcheck::check::CheckOptions;
 use flashcheck::cli::CrossArgs;
+use flashcheck::outcome::Outcome;
 use flashcheck::report::text;
 use flashcheck::tla::{self, TlaOptions};
 use flashcheck::twin::{self, EngineChoice};
 
 /// Runs `flashcheck cross`.
-pub fn run(args: &CrossArgs) -> Result<i32> {
+pub fn run(args: &CrossArgs) -> Result<Outcome> {
     let model = args.model.model;
     let (constants, port) = build_port(model, &args.model.constants, args.model.saga.as_deref())?;
     let engine = EngineChoice::parse(args.engine.engine.as_deref())?
@@ -77,10 +78,8 @@ pub fn run(args: &CrossArgs) -> Result<i32> {
         }
     }
     Ok(if limited {
-        3
-    } else if comparison.agree {
-        0
+        Outcome::Undecided
     } else {
-        1
+        Outcome::holds_if(comparison.agree)
     })
 }

@@ -6,6 +6,7 @@
 use anyhow::{bail, Context, Result};
 use flashcheck::catalog::build_port;
 use flashcheck::cli::ExploreArgs;
+use flashcheck::outcome::Outcome;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::thread::{self, JoinHandle};
@@ -16,7 +17,7 @@ const STARTUP: Duration = Duration::from_secs(30);
 
 /// Runs `flashcheck explore`: exits 2 on a bad model, bad constants or a port it cannot
 /// listen on; otherwise it does not return until the server stops.
-pub fn run(args: &ExploreArgs) -> Result<i32> {
+pub fn run(args: &ExploreArgs) -> Result<Outcome> {
     let (_, port) = build_port(
         args.model.model,
         &args.model.constants,

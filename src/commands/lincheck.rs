@@ -5,9 +5,10 @@ use anyhow::{Context, Result};
 use flashcheck::cli::LincheckArgs;
 use flashcheck::history::check::check_jepsen;
 use flashcheck::history::{edn, jepsen};
+use flashcheck::outcome::Outcome;
 
 /// Runs `flashcheck lincheck`.
-pub fn run(args: &LincheckArgs) -> Result<i32> {
+pub fn run(args: &LincheckArgs) -> Result<Outcome> {
     let file = args.history.display().to_string();
     let text =
         std::fs::read_to_string(&args.history).with_context(|| format!("--history {file}"))?;
@@ -43,5 +44,5 @@ pub fn run(args: &LincheckArgs) -> Result<i32> {
     } else {
         print!("{}", report.render_text());
     }
-    Ok(report.exit_code())
+    Ok(report.outcome())
 }

@@ -13,12 +13,13 @@ pub mod tla;
 pub mod traces;
 
 use flashcheck::cli::OutputArgs;
+use flashcheck::outcome::Outcome;
 use flashcheck::report::{json, markdown, text, CheckReport};
 
 /// Runs `flashcheck arith`: bad input exits 2; z3 failing to decide (its own limits) exits 3.
-pub fn arith(args: &flashcheck::arith::ArithArgs) -> anyhow::Result<i32> {
+pub fn arith(args: &flashcheck::arith::ArithArgs) -> anyhow::Result<Outcome> {
     match flashcheck::arith::run(args, &mut std::io::stdout().lock()) {
-        Ok(code) => Ok(code),
+        Ok(outcome) => Ok(outcome),
         Err(e) if e.is_bad_input() => Err(e.into()),
         // z3 stopped (its own limit, or a result it could not decide): exit 3, and stdout
         // says so rather than staying empty, since no verdict was printed.
@@ -26,7 +27,7 @@ pub fn arith(args: &flashcheck::arith::ArithArgs) -> anyhow::Result<i32> {
             let why = e.to_string().replace('\n', " ");
             println!("arith: stopped before any verdict: {why}");
             eprintln!("flashcheck: {why}");
-            Ok(3)
+            Ok(Outcome::Undecided)
         }
     }
 }

@@ -5,6 +5,7 @@
 use anyhow::{bail, Context, Result};
 use flashcheck::catalog::{build_port, load_saga_or_seed, Port};
 use flashcheck::cli::ReplayArgs;
+use flashcheck::outcome;
 use flashcheck::replay::breaker::BreakerConformance;
 use flashcheck::replay::driver::{
     self, itf_paths, seeded_walks, PathToReplay, ReplayReport, WorkloadReport,
@@ -102,7 +103,7 @@ fn check_trace_origins(dir: &Path, model: &str, constants: &str) -> Result<()> {
 }
 
 /// Runs `flashcheck replay`.
-pub fn run(args: &ReplayArgs) -> Result<i32> {
+pub fn run(args: &ReplayArgs) -> Result<outcome::Outcome> {
     if let Some(url) = &args.target {
         return run_target(args, url);
     }
@@ -205,9 +206,9 @@ struct CliJob<'a> {
 }
 
 impl ReplayJob for CliJob<'_> {
-    type Out = i32;
+    type Out = outcome::Outcome;
 
-    fn run<C: Conformance + Send + 'static>(self, c: C) -> Result<i32>
+    fn run<C: Conformance + Send + 'static>(self, c: C) -> Result<outcome::Outcome>
     where
         <C::Model as stateright::Model>::State: Clone,
         <C::Model as stateright::Model>::Action: Clone,
@@ -249,7 +250,11 @@ impl ReplayJob for TraceDirJob<'_> {
 }
 
 /// Replays `args`' paths or workload through the correspondence `c`.
-fn replay_with<C: Conformance + Send + 'static>(c: C, args: &ReplayArgs, base: &str) -> Result<i32>
+fn replay_with<C: Conformance + Send + 'static>(
+    c: C,
+    args: &ReplayArgs,
+    base: &str,
+) -> Result<outcome::Outcome>
 where
     <C::Model as stateright::Model>::State: Clone,
     <C::Model as stateright::Model>::Action: Clone,
@@ -268,7 +273,7 @@ where
             &progress("clients", args.json),
         )?;
         print_workload(&report, args.json)?;
-        return Ok(i32::from(!report.outcome.is_ok()));
+        return Ok(outcome::Outcome::holds_if(report.outcome.is_ok()));
     }
     let paths = paths(c.model(), args, base)?;
     let report = driver::replay_paths(
@@ -280,7 +285,7 @@ where
         &progress("paths", args.json),
     )?;
     print_report(&report, args.json)?;
-    Ok(report.exit_code())
+    Ok(report.outcome())
 }
 
 fn print_workload(r: &WorkloadReport, json: bool) -> Result<()> {
@@ -350,7 +355,7 @@ fn print_report(r: &ReplayReport, json: bool) -> Result<()> {
 
 /// `--target`: the workload against an outside stock service, its history checked against
 /// the inventory model.
-fn run_target(args: &ReplayArgs, url: &str) -> Result<i32> {
+fn run_target(args: &ReplayArgs, url: &str) -> Result<outcome::Outcome> {
     use flashcheck::catalog::ModelName;
     use flashcheck::replay::store;
     use flashcheck::target::run::{self as target_run, Faultable, Workload};
@@ -469,5 +474,5 @@ fn run_target(args: &ReplayArgs, url: &str) -> Result<i32> {
         );
         print!("{}", report.render_text());
     }
-    Ok(report.exit_code())
+    Ok(report.outcome())
 }

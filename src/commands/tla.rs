@@ -4,6 +4,7 @@ use super::print_report;
 use anyhow::{bail, Result};
 use flashcheck::catalog::{build_port, Port};
 use flashcheck::cli::{TlaArgs, TlaLimitArgs};
+use flashcheck::outcome::Outcome;
 use flashcheck::tla::{self, TlaOptions};
 use flashcheck::twin::{self, EngineChoice};
 
@@ -19,7 +20,7 @@ pub fn options(limits: &TlaLimitArgs, workers: usize) -> Result<TlaOptions> {
 }
 
 /// Runs `flashcheck tla`.
-pub fn run(args: &TlaArgs) -> Result<i32> {
+pub fn run(args: &TlaArgs) -> Result<Outcome> {
     if args.spec.is_some() && !args.constants.is_empty() {
         bail!(
             "-c {} applies to built-in models only; with --spec the constants come from the cfg (--config FILE.cfg)",
@@ -78,5 +79,5 @@ pub fn run(args: &TlaArgs) -> Result<i32> {
             ),
         }
     }
-    Ok(report.exit_code())
+    Ok(report.outcome())
 }

@@ -4,6 +4,7 @@
 use anyhow::Result;
 use flashcheck::catalog::build_port;
 use flashcheck::cli::TracesArgs;
+use flashcheck::outcome::Outcome;
 use flashcheck::report::{PropertyKind, Verdict};
 use flashcheck::trace::generate::{self, TraceRequest};
 use flashcheck::trace::{Encoding, Trace};
@@ -12,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Runs `flashcheck traces`.
-pub fn run(args: &TracesArgs) -> Result<i32> {
+pub fn run(args: &TracesArgs) -> Result<Outcome> {
     let (constants, port) = build_port(
         args.model.model,
         &args.model.constants,
@@ -43,7 +44,7 @@ pub fn run(args: &TracesArgs) -> Result<i32> {
             w.path.display()
         );
     }
-    Ok(0)
+    Ok(Outcome::Holds)
 }
 
 /// `flashcheck tla … --traces DIR`: the report's counterexamples (from TLC's

@@ -39,8 +39,8 @@ struct HwReport<'a> {
     layout: &'a ExecutorLayout,
 }
 
-/// Runs `hw`, writing to `out`; returns the process exit code.
-pub fn run(args: &HwArgs, out: &mut dyn Write) -> Result<i32, HwError> {
+/// Runs `hw`, writing to `out`.
+pub fn run(args: &HwArgs, out: &mut dyn Write) -> Result<(), HwError> {
     let topology = match &args.root {
         Some(root) => Topology::read(root, None, SimdFeatures::detect())?,
         None => Topology::detect()?,
@@ -55,7 +55,7 @@ pub fn run(args: &HwArgs, out: &mut dyn Write) -> Result<i32, HwError> {
     } else {
         out.write_all(render_text(&topology, &layout).as_bytes())?;
     }
-    Ok(0)
+    Ok(())
 }
 
 fn yes_no(flag: bool) -> &'static str {

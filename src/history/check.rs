@@ -44,9 +44,9 @@ pub struct HistoryReport {
 }
 
 impl HistoryReport {
-    /// Exit code: 0 linearizable, 1 not.
-    pub fn exit_code(&self) -> i32 {
-        i32::from(!self.linearizable)
+    /// Holds when the history is linearizable, refuted when not.
+    pub fn outcome(&self) -> crate::outcome::Outcome {
+        crate::outcome::Outcome::holds_if(self.linearizable)
     }
 
     /// The report as text.

@@ -155,9 +155,9 @@ pub struct ReplayReport {
 }
 
 impl ReplayReport {
-    /// 0 when every path conforms, 1 otherwise.
-    pub fn exit_code(&self) -> i32 {
-        i32::from(!self.failures.is_empty())
+    /// Holds when every path conforms, refuted otherwise.
+    pub fn outcome(&self) -> crate::outcome::Outcome {
+        crate::outcome::Outcome::holds_if(self.failures.is_empty())
     }
 }
 

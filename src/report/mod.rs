@@ -14,6 +14,7 @@ pub mod junit;
 pub mod markdown;
 pub mod text;
 
+use crate::outcome::Outcome;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -171,21 +172,21 @@ impl CheckReport {
         }
     }
 
-    /// The CLI exit code this report calls for: 1 a property violated (an `always` or
+    /// What this report found: refuted when a property is violated (an `always` or
     /// `eventually` with a counterexample, or a `sometimes` never reached in a complete
-    /// search), 3 a limit stopped the search, 0 otherwise.
-    pub fn exit_code(&self) -> i32 {
+    /// search), undecided when a limit stopped the search or a property is `unknown`.
+    pub fn outcome(&self) -> Outcome {
         if self.properties.iter().any(PropertyReport::is_failure) {
-            1
+            Outcome::Refuted
         } else if !self.complete
             || self
                 .properties
                 .iter()
                 .any(|p| p.verdict == Verdict::Unknown)
         {
-            3
+            Outcome::Undecided
         } else {
-            0
+            Outcome::Holds
         }
     }
 }

@@ -28,6 +28,7 @@ use crate::commands::traces::write_report_traces;
 use anyhow::Result;
 use configs::Expect;
 use flashcheck::cli::AuditArgs;
+use flashcheck::outcome;
 use flashcheck::replay::driver::ReplayReport;
 use flashcheck::report::junit::{self, Case, Outcome};
 use flashcheck::report::{markdown, CheckReport, Verdict};
@@ -44,7 +45,7 @@ use std::time::Instant;
 use verdicts::ClaimRow;
 
 /// Runs the audit.
-pub fn run(args: &AuditArgs) -> Result<i32> {
+pub fn run(args: &AuditArgs) -> Result<outcome::Outcome> {
     let started = Instant::now();
     let scenario = match &args.specs {
         Some(dir) => Scenario::from_dir(dir)?,
@@ -203,7 +204,7 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         args.out.display(),
         output::MANIFEST
     );
-    Ok(if ok { 0 } else { 1 })
+    Ok(outcome::Outcome::holds_if(ok))
 }
 
 /// The report with its timing zeroed, for the compared files.

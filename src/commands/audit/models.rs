@@ -70,7 +70,7 @@ pub fn run(
     let met = comparison.agree
         && rust.complete
         && match config.expect {
-            Expect::AllHold => rust.exit_code() == 0,
+            Expect::AllHold => rust.outcome() == flashcheck::outcome::Outcome::Holds,
             Expect::Violations => any_violation,
             Expect::Evidence => true,
         };
