@@ -203,8 +203,11 @@ where
         depth: found.depth,
         elapsed_s: elapsed.as_secs_f64(),
         complete: found.complete,
-        fingerprint_collision_probability: (engine == Engine::Flashcheck)
-            .then(|| fingerprint::collision_probability(found.distinct, found.generated)),
+        fingerprint_collision_probability: matches!(
+            engine,
+            Engine::Flashcheck | Engine::FlashcheckCluster
+        )
+        .then(|| fingerprint::collision_probability(found.distinct, found.generated)),
         properties,
         command,
     }

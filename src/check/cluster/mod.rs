@@ -25,12 +25,10 @@ pub use search::Routing;
 
 use crate::check::fingerprint::fingerprint;
 use crate::check::CheckOptions;
-use crate::report::{CheckReport, Engine, PropertyKind, PropertyReport, Step, Verdict};
+use crate::report::{CheckReport, Engine, PropertyKind, PropertyReport, Verdict};
 use flashcheck_models::Spec;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use stateright::Expectation;
-use std::collections::BTreeMap;
 use std::hash::Hash;
 use std::panic::PanicHookInfo;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -343,17 +341,9 @@ where
     Ok(Outcome { report, connect_s })
 }
 
-/// One report step: the action's TLA+ name and every variable of the state.
-fn step<M: Spec>(model: &M, action: String, state: &M::State) -> Step {
-    let state = match serde_json::to_value(model.view(state)) {
-        Ok(serde_json::Value::Object(map)) => map.into_iter().collect(),
-        Ok(other) => BTreeMap::from([("state".to_string(), other)]),
-        Err(e) => BTreeMap::from([("error".to_string(), e.to_string().into())]),
-    };
-    Step { action, state }
-}
-
-/// Builds process 0's report from what every worker sent it.
+/// Builds process 0's report from what every worker sent it: the counts summed, per
+/// property the discovery nearest an initial state (ties broken by fingerprint), and then the
+/// one report every engine builds ([`crate::check::assemble`]), which replays each path.
 fn assemble<M>(
     model: &M,
     name: &str,
@@ -382,107 +372,56 @@ where
             complete &= !stopped;
         }
     }
-    let mut properties = Vec::new();
-    for (index, property) in search::safety_properties(model).iter().enumerate() {
-        let kind = match property.expectation {
-            Expectation::Always => PropertyKind::Always,
-            _ => PropertyKind::Sometimes,
-        };
-        // The discovery nearest an initial state, ties broken by fingerprint.
-        let best = gathered
-            .walks
+    let paths = (0..search::safety_properties(model).len())
+        .map(|index| {
+            gathered
+                .walks
+                .iter()
+                .filter_map(|w| match w {
+                    walk::Gather::Walk {
+                        property,
+                        level,
+                        path,
+                        ..
+                    } if *property as usize == index => Some((*level, path[0], path)),
+                    _ => None,
+                })
+                .min_by_key(|(level, fp, _)| (*level, *fp))
+                // Walked back from the discovery: reversed, it starts at an initial state (a
+                // walk broken by a missing parent does not, and its replay says so).
+                .map(|(_, _, path)| path.iter().rev().copied().collect())
+        })
+        .collect();
+    let liveness = options.liveness.then(|| {
+        model
+            .liveness()
             .iter()
-            .filter_map(|w| match w {
-                walk::Gather::Walk {
-                    property,
-                    level,
-                    path,
-                    broken,
-                    ..
-                } if *property as usize == index => Some((*level, path[0], path, *broken)),
-                _ => None,
+            .chain(&model.persistence())
+            .map(|live| PropertyReport {
+                name: live.name.to_string(),
+                kind: PropertyKind::Eventually,
+                verdict: Verdict::Unknown,
+                description: live.description.to_string(),
+                counterexample: None,
+                cycle_start: None,
+                note: Some(LIVENESS_NOTE.to_string()),
             })
-            .min_by_key(|(level, fp, _, _)| (*level, *fp));
-        let verdict = match (kind, best.is_some()) {
-            (PropertyKind::Always, true) => Verdict::Violated,
-            (_, true) => Verdict::Holds,
-            (_, false) if !complete => Verdict::Unknown,
-            (PropertyKind::Always, false) => Verdict::Holds,
-            (_, false) => Verdict::Violated,
-        };
-        let mut note = (verdict == Verdict::Unknown)
-            .then(|| "a limit stopped the search before this was decided".to_string());
-        let counterexample = best.and_then(|(level, _, path, broken)| {
-            let mut forward: Vec<u64> = path.clone();
-            forward.reverse();
-            let replayed = (!broken)
-                .then(|| walk::replay(model, &forward))
-                .flatten()
-                .filter(|steps| steps.len() as u64 == level + 1);
-            match replayed {
-                Some(steps) => Some(
-                    steps
-                        .iter()
-                        .map(|(action, state)| {
-                            let name = action
-                                .as_ref()
-                                .map_or_else(|| "Init".to_string(), |a| model.action_name(a));
-                            step(model, name, state)
-                        })
-                        .collect(),
-                ),
-                None => {
-                    note = Some(format!(
-                        "the path (level {level}) could not be rebuilt from the parent records \
-                         (a fingerprint collision?)"
-                    ));
-                    None
-                }
-            }
-        });
-        properties.push(PropertyReport {
-            name: property.name.to_string(),
-            kind,
-            verdict,
-            description: model.describe(property.name).to_string(),
-            counterexample,
-            cycle_start: None,
-            note,
-        });
-    }
-    let why = if options.liveness {
-        LIVENESS_NOTE
-    } else {
-        "liveness not checked (--safety-only)"
-    };
-    for live in model.liveness().iter().chain(&model.persistence()) {
-        properties.push(PropertyReport {
-            name: live.name.to_string(),
-            kind: PropertyKind::Eventually,
-            verdict: Verdict::Unknown,
-            description: live.description.to_string(),
-            counterexample: None,
-            cycle_start: None,
-            note: Some(why.to_string()),
-        });
-    }
-    CheckReport {
-        model: name.to_string(),
-        engine: ENGINE,
-        constants: model
-            .constants()
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-        distinct_states: distinct,
-        generated_states: generated,
+            .collect()
+    });
+    let found = crate::check::Found {
+        distinct,
+        generated,
         depth: deepest.map_or(0, |d| d + 1),
-        elapsed_s,
         complete,
-        fingerprint_collision_probability: Some(crate::check::fingerprint::collision_probability(
-            distinct, generated,
-        )),
-        properties,
+        paths,
+        liveness,
+    };
+    crate::check::assemble(
+        model,
+        name,
         command,
-    }
+        &found,
+        ENGINE,
+        Duration::from_secs_f64(elapsed_s),
+    )
 }

@@ -1,13 +1,11 @@
 //! After the search: every worker's findings go to worker 0, and the path to each discovery is
 //! walked back across owners, one timely round per step: the owner of a fingerprint appends its
 //! parent and passes the walk to the parent's owner, until an initial state (its own parent).
-//! [`replay`] then rebuilds the states forward from an initial state by re-running the
-//! next-state relation and keeping the successor whose fingerprint matches, as TLC does.
+//! The engine's [`crate::check::trace::replay`] then rebuilds the states forward from an
+//! initial state by re-running the next-state relation, as for one process (and TLC).
 
 use super::search::{owner, Local};
 use super::table::ParentTable;
-use crate::check::fingerprint::fingerprint;
-use flashcheck_models::Spec;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -141,39 +139,4 @@ pub(crate) fn gather(worker: &mut Worker, table: ParentTable, local: &Local) -> 
     debug_assert!(me == 0 || gathered.borrow().summaries.is_empty());
     let taken = std::mem::take(&mut *gathered.borrow_mut());
     taken
-}
-
-/// A replayed path: each state with the action that reached it (`None` for the initial one).
-pub(crate) type Replayed<M> = Vec<(
-    Option<<M as stateright::Model>::Action>,
-    <M as stateright::Model>::State,
-)>;
-
-/// The states along `fingerprints` (an initial state's first), rebuilt by re-running the
-/// model, with the action that reached each; `None` when some fingerprint has no matching
-/// successor (a fingerprint collision, or a next-state relation that is not deterministic).
-pub(crate) fn replay<M: Spec>(model: &M, fingerprints: &[u64]) -> Option<Replayed<M>>
-where
-    M::State: std::hash::Hash,
-    M::Action: Clone,
-{
-    let (&first, rest) = fingerprints.split_first()?;
-    let init = model
-        .init_states()
-        .into_iter()
-        .find(|s| fingerprint(s) == first)?;
-    let mut out = vec![(None, init)];
-    let mut actions = Vec::new();
-    for &fp in rest {
-        let state = &out.last().expect("not empty").1;
-        model.actions(state, &mut actions);
-        let step = actions.drain(..).find_map(|a| {
-            model
-                .next_state(state, a.clone())
-                .filter(|n| fingerprint(n) == fp)
-                .map(|n| (Some(a), n))
-        })?;
-        out.push(step);
-    }
-    Some(out)
 }
