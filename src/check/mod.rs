@@ -11,7 +11,6 @@ pub mod cluster;
 pub mod fingerprint;
 pub mod graph;
 pub mod liveness;
-pub mod pages;
 pub mod parents;
 pub mod stateright;
 pub mod table;
