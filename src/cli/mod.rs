@@ -425,17 +425,28 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub json: bool,
     /// Inventory: replay against an outside stock service instead of the reference
-    /// implementation: `redis://HOST:PORT` (README, "Targets"). `-c Deduction=atomic` or
-    /// `read_then_write` picks the built-in deduction; `--workload CLIENTS` the clients.
+    /// implementation: `redis://HOST:PORT` or `mysql://USER[:PASSWORD]@HOST:PORT/DB`
+    /// (README, "Targets"). `-c Deduction=atomic` or `read_then_write` picks the built-in
+    /// deduction; `--workload CLIENTS` the clients.
     #[arg(long, value_name = "URL", requires = "workload")]
     pub target: Option<String>,
     /// Redis target: your own reservation script (KEYS[1] the SKU's stock key, ARGV[1] the
     /// buyer, ARGV[2] the SKU; returns 1 reserved, 0 sold out) instead of the built-in one.
-    #[arg(long, value_name = "FILE.lua", requires = "target")]
+    #[arg(
+        long,
+        value_name = "FILE.lua",
+        requires = "target",
+        conflicts_with = "sql"
+    )]
     pub script: Option<PathBuf>,
+    /// MariaDB target: your own reservation SQL (statements ended by `;` at a line's end;
+    /// `@sku`, `@user` set, `{stock}` the stock table; the last row returned is 1 reserved,
+    /// 0 sold out) instead of the built-in one.
+    #[arg(long, value_name = "FILE.sql", requires = "target")]
+    pub sql: Option<PathBuf>,
     /// Target: faults to inject, comma-separated (pause, kill). flashcheck then starts its
     /// own server on a free 127.0.0.1 port in a temporary directory (only the scheme of
-    /// --target is used), durable (Redis: AOF, appendfsync always).
+    /// --target is used), durable (Redis: AOF, appendfsync always; MariaDB: InnoDB defaults).
     #[arg(long, value_enum, value_delimiter = ',', requires = "target")]
     pub faults: Vec<crate::target::run::Fault>,
     /// Target: operations each client invokes.
