@@ -45,6 +45,54 @@ pub enum Command {
     /// Check a recorded history (Jepsen's history.txt or history.edn) for linearizability
     /// against a register, compare-and-set register, counter or stock model.
     Lincheck(LincheckArgs),
+    /// Serve the reference inventory over the HTTP JSON protocol of `replay --target
+    /// http://…` (README, "Targets") until killed; prints its URL first.
+    ServeReference(ServeReferenceArgs),
+    /// Test harness (tests/saga_crash.rs): run the seed's saga with its durable log in this
+    /// process, to be killed at a chosen step.
+    #[command(hide = true)]
+    SagaChild(SagaChildArgs),
+}
+
+/// `flashcheck saga-child` (hidden): one session of the seed's saga (issue 15 item 5).
+#[derive(Debug, Args)]
+pub struct SagaChildArgs {
+    /// The saga's durable log.
+    #[arg(long, value_name = "FILE")]
+    pub log: PathBuf,
+    /// The services' durable ledger: one line per call (`execute 2 ok`, `compensate 1 fail`).
+    #[arg(long, value_name = "FILE")]
+    pub ledger: PathBuf,
+    /// Resume the saga from its log instead of starting it.
+    #[arg(long)]
+    pub recover: bool,
+    /// This step's service declines (the saga compensates).
+    #[arg(long, value_name = "K")]
+    pub fail_step: Option<usize>,
+    /// This step's first compensation fails (the ledger remembers it did).
+    #[arg(long, value_name = "J")]
+    pub flaky_compensation: Option<usize>,
+    /// Print each crash point; at point N stop and wait to be killed.
+    #[arg(long, value_name = "N")]
+    pub stop_at: Option<usize>,
+    /// A deliberate bug (see `reference::Mutation`), to show the crash test catches it.
+    #[arg(long, value_name = "NAME")]
+    pub mutation: Option<String>,
+}
+
+/// `flashcheck serve-reference`.
+#[derive(Debug, Args)]
+pub struct ServeReferenceArgs {
+    /// Where to listen; port 0 picks a free one (the URL printed says which).
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    pub listen: String,
+    /// atomic (the reference implementation) or read_then_write (broken on purpose: reads
+    /// the stock, waits a cache round trip, writes the value read minus one).
+    #[arg(long, value_enum, default_value = "atomic")]
+    pub deduction: crate::target::http_front::FrontDeduction,
+    /// Worker threads answering requests.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub workers: usize,
 }
 
 /// A model and its constants.

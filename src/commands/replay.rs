@@ -353,6 +353,7 @@ fn print_report(r: &ReplayReport, json: bool) -> Result<()> {
 fn run_target(args: &ReplayArgs, url: &str) -> Result<i32> {
     use flashcheck::catalog::ModelName;
     use flashcheck::replay::store;
+    use flashcheck::target::http::HttpTarget;
     use flashcheck::target::mariadb::{Login, MariaDbTarget};
     use flashcheck::target::run::{self as target_run, Faultable, Workload};
     use flashcheck::target::server::{MariaDbServer, RedisServer};
@@ -439,8 +440,14 @@ fn run_target(args: &ReplayArgs, url: &str) -> Result<i32> {
             };
             Box::new(MariaDbTarget::new(login, deduction, timeout)?)
         }
-        other => {
-            bail!("--target {url}: {other:?} is not supported yet (redis:// and mysql:// are)")
+        TargetUrl::Http { addr, prefix, host } => {
+            if !args.faults.is_empty() {
+                bail!("--faults: flashcheck injects faults only into servers it starts (redis://, mysql://), not into an http:// service");
+            }
+            if !args.model.constants.is_empty() {
+                bail!("-c Deduction: an http:// service deducts as it is written; the constant does not apply");
+            }
+            Box::new(HttpTarget::new(addr, host, prefix, timeout))
         }
     };
     target.setup(Setup {
