@@ -494,16 +494,8 @@ fn run_target(args: &ReplayArgs, url: &str) -> Result<i32> {
             .collect();
         command.push_str(&format!(" --faults {}", names.join(",")));
     }
-    let report = store::report(&recorded, i64::from(stock), target.describe(), command)?;
-    if args.json {
-        let out = serde_json::json!({
-            "report": report,
-            "ops_per_s": recorded.ops_per_s,
-            "run_s": recorded.elapsed_s,
-            "faults": recorded.faults,
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-    } else {
+    if !args.json {
+        // The run's figures first: the check of a long history can take a while.
         println!(
             "{} clients, {:.0} operations/s over {:.3} s{}",
             clients,
@@ -515,6 +507,18 @@ fn run_target(args: &ReplayArgs, url: &str) -> Result<i32> {
                 format!("; faults: {}", recorded.faults.join(" "))
             }
         );
+        std::io::Write::flush(&mut std::io::stdout())?;
+    }
+    let report = store::report(&recorded, i64::from(stock), target.describe(), command)?;
+    if args.json {
+        let out = serde_json::json!({
+            "report": report,
+            "ops_per_s": recorded.ops_per_s,
+            "run_s": recorded.elapsed_s,
+            "faults": recorded.faults,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
         print!("{}", report.render_text());
     }
     Ok(report.exit_code())
