@@ -77,6 +77,8 @@ fn wait_listening(
             });
         }
         if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
             return Err(ServerError::Start {
                 what,
                 why: "not listening after 30 s".into(),
@@ -84,6 +86,27 @@ fn wait_listening(
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Makes the server die with the thread that starts it (`PR_SET_PDEATHSIG`), so that a
+/// harness killed by a signal (no destructor runs) leaves no server behind. The thread is the
+/// one that owns the server: the harness starts and restarts it from one thread.
+fn die_with_parent(cmd: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: prctl(2) is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = cmd;
 }
 
 impl RedisServer {
@@ -108,7 +131,9 @@ impl RedisServer {
 
     fn spawn(&mut self) -> Result<(), ServerError> {
         let log = self.dir.path().join("redis.log");
-        let mut child = Command::new("redis-server")
+        let mut cmd = Command::new("redis-server");
+        die_with_parent(&mut cmd);
+        let mut child = cmd
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args([
                 "--save",
@@ -221,11 +246,16 @@ impl MariaDbServer {
             .tempdir()?;
         let data = dir.path().join("data");
         let log = dir.path().join("install.log");
+        // Its own tmpdir: installs running side by side in /tmp collided on the bootstrap
+        // server's temporary table files (1 in 6 failed, "Unknown table 'mysql.tmp_user_sys'").
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp)?;
         let out = std::fs::File::create(&log)?;
         let mut cmd = Command::new(install);
         cmd.arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
             .args(["--skip-test-db", "--auth-root-authentication-method=normal"])
+            .arg(format!("--tmpdir={}", tmp.display()))
             .stdin(Stdio::null())
             .stdout(out.try_clone()?)
             .stderr(out);
@@ -272,6 +302,7 @@ impl MariaDbServer {
             .arg(format!("--socket={}", d.join("mariadbd.sock").display()))
             .arg(format!("--pid-file={}", d.join("mariadbd.pid").display()))
             .arg(format!("--log-error={}", log.display()))
+            .arg(format!("--tmpdir={}", d.join("tmp").display()))
             .arg(format!("--port={}", self.port))
             .args([
                 "--bind-address=127.0.0.1",
@@ -285,6 +316,7 @@ impl MariaDbServer {
         if let Some(user) = run_as_user() {
             cmd.arg(format!("--user={user}"));
         }
+        die_with_parent(&mut cmd);
         let mut child = cmd.spawn()?;
         wait_listening(self.addr(), &mut child, "mariadbd", &log)?;
         self.child = Some(child);
