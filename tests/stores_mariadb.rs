@@ -4,7 +4,8 @@
 //! as many runs with pauses (lost responses) and kills (InnoDB crash recovery) as fit in about
 //! 60 s, the final stock read agreeing with the history every time; responses lost on purpose
 //! on a correct store raise no false alarm, while the same losses do not hide a broken store;
-//! a `--sql` file is held to its contract. Each test starts its own `mariadbd` on a free
+//! a `--sql` file is held to its contract; a password login is checked by a server with
+//! grant tables. Each test starts its own `mariadbd` on a free
 //! loopback port in a temporary directory; without the binary it prints a skip line, and
 //! fails under `CI=true` (as tests/stores_redis.rs does).
 
@@ -18,13 +19,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// True (after a skip line; a failure under `CI=true`) when `mariadbd` is not installed.
+fn server_missing() -> bool {
+    if installed("mariadbd") && installed("mariadb-install-db") {
+        return false;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "mariadbd missing under CI: scripts/setup installs mariadb-server"
+    );
+    println!("MariaDB store test skipped: mariadbd not installed (scripts/setup)");
+    true
+}
+
 fn server() -> Option<MariaDbServer> {
-    if !installed("mariadbd") || !installed("mariadb-install-db") {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "mariadbd missing under CI: scripts/setup installs mariadb-server"
-        );
-        println!("MariaDB store test skipped: mariadbd not installed (scripts/setup)");
+    if server_missing() {
         return None;
     }
     Some(MariaDbServer::start().expect("start mariadbd"))
@@ -403,4 +412,49 @@ fn cli_bad_targets_exit_2_with_one_line() {
         assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
+}
+
+/// `mysql_native_password` against a server that checks it: a user created with a password
+/// logs in and runs the atomic deduction linearizably; a wrong password is refused at setup
+/// with one line naming the login.
+#[test]
+fn a_password_login_is_checked_by_a_server_with_grant_tables() {
+    if server_missing() {
+        return;
+    }
+    let server = MariaDbServer::start_with_grant_tables().expect("start mariadbd");
+    let mut root = flashcheck::target::mysql_wire::MysqlConnection::connect(
+        &server.addr(),
+        "root",
+        "",
+        None,
+        Duration::from_secs(10),
+    )
+    .expect("root logs in from 127.0.0.1 without a password");
+    for sql in [
+        "CREATE USER 'shop'@'127.0.0.1' IDENTIFIED BY 's3cret-pw'",
+        "GRANT ALL ON *.* TO 'shop'@'127.0.0.1'",
+    ] {
+        root.query(sql).unwrap();
+    }
+    let shop = |password: &str| Login {
+        addr: server.addr(),
+        user: "shop".into(),
+        password: password.into(),
+        database: "sale".into(),
+    };
+    let mut target =
+        MariaDbTarget::new(shop("s3cret-pw"), Deduction::Atomic, Duration::from_secs(5)).unwrap();
+    target.setup(racy(0).setup).unwrap();
+    let recorded = run(&target, &racy(0), None).unwrap();
+    target.teardown().unwrap();
+    assert!(check(&target, &recorded, &racy(0)).linearizable);
+
+    let mut wrong =
+        MariaDbTarget::new(shop("wrong"), Deduction::Atomic, Duration::from_secs(5)).unwrap();
+    let err = wrong.setup(racy(0).setup).unwrap_err().to_string();
+    assert!(
+        err.contains("refused the login as shop") && err.contains("1045"),
+        "{err}"
+    );
 }

@@ -222,6 +222,8 @@ impl Drop for RedisServer {
 /// (any user name logs in, no password), no other configuration read (`--no-defaults`), and
 /// InnoDB at its defaults (`innodb_flush_log_at_trx_commit = 1`: a commit is on disk before
 /// it is acknowledged). Holds one database, [`MariaDbServer::DATABASE`].
+/// [`MariaDbServer::start_with_grant_tables`] keeps the grant tables instead: `root` logs in
+/// from 127.0.0.1 with no password and can create users.
 #[derive(Debug)]
 pub struct MariaDbServer {
     child: Option<Child>,
@@ -229,6 +231,7 @@ pub struct MariaDbServer {
     dir: tempfile::TempDir,
     mariadbd: PathBuf,
     paused: bool,
+    grants: bool,
 }
 
 impl MariaDbServer {
@@ -237,6 +240,15 @@ impl MariaDbServer {
 
     /// Installs a fresh data directory and starts `mariadbd` on it (about 3-4 s).
     pub fn start() -> Result<Self, ServerError> {
+        Self::start_inner(false)
+    }
+
+    /// As [`MariaDbServer::start`], but users and passwords are checked.
+    pub fn start_with_grant_tables() -> Result<Self, ServerError> {
+        Self::start_inner(true)
+    }
+
+    fn start_inner(grants: bool) -> Result<Self, ServerError> {
         let mariadbd =
             find_program("mariadbd").ok_or(ServerError::Missing("mariadbd", "mariadb-server"))?;
         let install = find_program("mariadb-install-db")
@@ -278,6 +290,7 @@ impl MariaDbServer {
             dir,
             mariadbd,
             paused: false,
+            grants,
         };
         // The free port may be taken before mariadbd binds it (other tests' clients use the
         // same ephemeral range): try twice more on fresh ports.
@@ -306,7 +319,6 @@ impl MariaDbServer {
             .arg(format!("--port={}", self.port))
             .args([
                 "--bind-address=127.0.0.1",
-                "--skip-grant-tables",
                 "--skip-name-resolve",
                 "--max-connections=1000",
             ])
@@ -315,6 +327,9 @@ impl MariaDbServer {
             .stderr(Stdio::null());
         if let Some(user) = run_as_user() {
             cmd.arg(format!("--user={user}"));
+        }
+        if !self.grants {
+            cmd.arg("--skip-grant-tables");
         }
         die_with_parent(&mut cmd);
         let mut child = cmd.spawn()?;
