@@ -41,6 +41,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Explore(args) => commands::explore::run(&args),
         Command::Cluster(command) => commands::cluster::run(&command),
         Command::Lincheck(args) => commands::lincheck::run(&args),
+        Command::ServeReference(args) => commands::serve::serve_reference(&args),
+        Command::SagaChild(args) => commands::saga_child::run(&args),
     }
 }
 

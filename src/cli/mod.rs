@@ -45,6 +45,54 @@ pub enum Command {
     /// Check a recorded history (Jepsen's history.txt or history.edn) for linearizability
     /// against a register, compare-and-set register, counter or stock model.
     Lincheck(LincheckArgs),
+    /// Serve the reference inventory over the HTTP JSON protocol of `replay --target
+    /// http://…` (README, "Targets") until killed; prints its URL first.
+    ServeReference(ServeReferenceArgs),
+    /// Test harness (tests/saga_crash.rs): run the seed's saga with its durable log in this
+    /// process, to be killed at a chosen step.
+    #[command(hide = true)]
+    SagaChild(SagaChildArgs),
+}
+
+/// `flashcheck saga-child` (hidden): one session of the seed's saga (issue 15 item 5).
+#[derive(Debug, Args)]
+pub struct SagaChildArgs {
+    /// The saga's durable log.
+    #[arg(long, value_name = "FILE")]
+    pub log: PathBuf,
+    /// The services' durable ledger: one line per call (`execute 2 ok`, `compensate 1 fail`).
+    #[arg(long, value_name = "FILE")]
+    pub ledger: PathBuf,
+    /// Resume the saga from its log instead of starting it.
+    #[arg(long)]
+    pub recover: bool,
+    /// This step's service declines (the saga compensates).
+    #[arg(long, value_name = "K")]
+    pub fail_step: Option<usize>,
+    /// This step's first compensation fails (the ledger remembers it did).
+    #[arg(long, value_name = "J")]
+    pub flaky_compensation: Option<usize>,
+    /// Print each crash point; at point N stop and wait to be killed.
+    #[arg(long, value_name = "N")]
+    pub stop_at: Option<usize>,
+    /// A deliberate bug (see `reference::Mutation`), to show the crash test catches it.
+    #[arg(long, value_name = "NAME")]
+    pub mutation: Option<String>,
+}
+
+/// `flashcheck serve-reference`.
+#[derive(Debug, Args)]
+pub struct ServeReferenceArgs {
+    /// Where to listen; port 0 picks a free one (the URL printed says which).
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    pub listen: String,
+    /// atomic (the reference implementation) or read_then_write (broken on purpose: reads
+    /// the stock, waits a cache round trip, writes the value read minus one).
+    #[arg(long, value_enum, default_value = "atomic")]
+    pub deduction: crate::target::http_front::FrontDeduction,
+    /// Worker threads answering requests.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub workers: usize,
 }
 
 /// A model and its constants.
@@ -425,17 +473,28 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub json: bool,
     /// Inventory: replay against an outside stock service instead of the reference
-    /// implementation: `redis://HOST:PORT` (README, "Targets"). `-c Deduction=atomic` or
-    /// `read_then_write` picks the built-in deduction; `--workload CLIENTS` the clients.
+    /// implementation: `redis://HOST:PORT` or `mysql://USER[:PASSWORD]@HOST:PORT/DB`
+    /// (README, "Targets"). `-c Deduction=atomic` or `read_then_write` picks the built-in
+    /// deduction; `--workload CLIENTS` the clients.
     #[arg(long, value_name = "URL", requires = "workload")]
     pub target: Option<String>,
     /// Redis target: your own reservation script (KEYS[1] the SKU's stock key, ARGV[1] the
     /// buyer, ARGV[2] the SKU; returns 1 reserved, 0 sold out) instead of the built-in one.
-    #[arg(long, value_name = "FILE.lua", requires = "target")]
+    #[arg(
+        long,
+        value_name = "FILE.lua",
+        requires = "target",
+        conflicts_with = "sql"
+    )]
     pub script: Option<PathBuf>,
+    /// MariaDB target: your own reservation SQL (statements ended by `;` at a line's end;
+    /// `@sku`, `@user` set, `{stock}` the stock table; the last row returned is 1 reserved,
+    /// 0 sold out) instead of the built-in one.
+    #[arg(long, value_name = "FILE.sql", requires = "target")]
+    pub sql: Option<PathBuf>,
     /// Target: faults to inject, comma-separated (pause, kill). flashcheck then starts its
     /// own server on a free 127.0.0.1 port in a temporary directory (only the scheme of
-    /// --target is used), durable (Redis: AOF, appendfsync always).
+    /// --target is used), durable (Redis: AOF, appendfsync always; MariaDB: InnoDB defaults).
     #[arg(long, value_enum, value_delimiter = ',', requires = "target")]
     pub faults: Vec<crate::target::run::Fault>,
     /// Target: operations each client invokes.

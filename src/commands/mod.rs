@@ -9,6 +9,8 @@ pub mod cross;
 pub mod explore;
 pub mod lincheck;
 pub mod replay;
+pub mod saga_child;
+pub mod serve;
 pub mod tla;
 pub mod traces;
 

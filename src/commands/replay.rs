@@ -358,8 +358,10 @@ fn print_report(r: &ReplayReport, json: bool) -> Result<()> {
 fn run_target(args: &ReplayArgs, url: &str) -> Result<outcome::Outcome> {
     use flashcheck::catalog::ModelName;
     use flashcheck::replay::store;
+    use flashcheck::target::http::HttpTarget;
+    use flashcheck::target::mariadb::{Login, MariaDbTarget};
     use flashcheck::target::run::{self as target_run, Faultable, Workload};
-    use flashcheck::target::server::RedisServer;
+    use flashcheck::target::server::{MariaDbServer, RedisServer};
     use flashcheck::target::url::TargetUrl;
     use flashcheck::target::{redis::RedisTarget, Deduction, Setup, Target};
 
@@ -383,20 +385,28 @@ fn run_target(args: &ReplayArgs, url: &str) -> Result<outcome::Outcome> {
             _ => bail!("--target: only -c Deduction=atomic|read_then_write applies, not {c}"),
         }
     }
-    if let Some(file) = &args.script {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("--script {}", file.display()))?;
+    let parsed = TargetUrl::parse(url)?;
+    let custom = match (&parsed, &args.script, &args.sql) {
+        (TargetUrl::Redis { .. }, Some(file), None) => Some(("--script", file)),
+        (TargetUrl::Mysql { .. }, None, Some(file)) => Some(("--sql", file)),
+        (_, None, None) => None,
+        (_, Some(_), _) => bail!("--script FILE.lua applies to a redis:// target only"),
+        (_, _, Some(_)) => bail!("--sql FILE.sql applies to a mysql:// target only"),
+    };
+    if let Some((flag, file)) = custom {
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("{flag} {}", file.display()))?;
         deduction = Deduction::Custom {
             file: file.display().to_string(),
             text,
         };
     }
-    let parsed = TargetUrl::parse(url)?;
     let stock = args
         .stock
         .unwrap_or(((clients as usize * args.ops) / 4).clamp(1, u32::MAX as usize) as u32);
     let timeout = std::time::Duration::from_millis(args.timeout_ms.max(1));
     let mut server = None;
+    let mut mariadb_server = None;
     let mut target: Box<dyn Target> = match parsed {
         TargetUrl::Redis { addr } => {
             let addr = if args.faults.is_empty() {
@@ -409,7 +419,41 @@ fn run_target(args: &ReplayArgs, url: &str) -> Result<outcome::Outcome> {
             };
             Box::new(RedisTarget::new(addr, deduction, timeout))
         }
-        other => bail!("--target {url}: {other:?} is not supported yet (redis:// is)"),
+        TargetUrl::Mysql {
+            addr,
+            user,
+            password,
+            database,
+        } => {
+            let login = if args.faults.is_empty() {
+                Login {
+                    addr,
+                    user,
+                    password,
+                    database,
+                }
+            } else {
+                let s = MariaDbServer::start()?;
+                let login = Login {
+                    addr: s.addr(),
+                    user: "root".into(),
+                    password: String::new(),
+                    database: MariaDbServer::DATABASE.into(),
+                };
+                mariadb_server = Some(s);
+                login
+            };
+            Box::new(MariaDbTarget::new(login, deduction, timeout)?)
+        }
+        TargetUrl::Http { addr, prefix, host } => {
+            if !args.faults.is_empty() {
+                bail!("--faults: flashcheck injects faults only into servers it starts (redis://, mysql://), not into an http:// service");
+            }
+            if !args.model.constants.is_empty() {
+                bail!("-c Deduction: an http:// service deducts as it is written; the constant does not apply");
+            }
+            Box::new(HttpTarget::new(addr, host, prefix, timeout))
+        }
     };
     target.setup(Setup {
         stock,
@@ -425,11 +469,12 @@ fn run_target(args: &ReplayArgs, url: &str) -> Result<outcome::Outcome> {
         seed: args.seed,
         faults: args.faults.clone(),
     };
-    let recorded = target_run::run(
-        &*target,
-        &workload,
-        server.as_mut().map(|s| s as &mut dyn Faultable),
-    );
+    let faulted: Option<&mut dyn Faultable> = match (server.as_mut(), mariadb_server.as_mut()) {
+        (Some(s), _) => Some(s),
+        (_, Some(s)) => Some(s),
+        _ => None,
+    };
+    let recorded = target_run::run(&*target, &workload, faulted);
     let teardown = target.teardown();
     let recorded = recorded?;
     teardown?;
@@ -443,6 +488,9 @@ fn run_target(args: &ReplayArgs, url: &str) -> Result<outcome::Outcome> {
     if let Some(f) = &args.script {
         command.push_str(&format!(" --script {}", f.display()));
     }
+    if let Some(f) = &args.sql {
+        command.push_str(&format!(" --sql {}", f.display()));
+    }
     if !args.faults.is_empty() {
         let names: Vec<String> = args
             .faults
@@ -451,16 +499,8 @@ fn run_target(args: &ReplayArgs, url: &str) -> Result<outcome::Outcome> {
             .collect();
         command.push_str(&format!(" --faults {}", names.join(",")));
     }
-    let report = store::report(&recorded, i64::from(stock), target.describe(), command)?;
-    if args.json {
-        let out = serde_json::json!({
-            "report": report,
-            "ops_per_s": recorded.ops_per_s,
-            "run_s": recorded.elapsed_s,
-            "faults": recorded.faults,
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-    } else {
+    if !args.json {
+        // The run's figures first: the check of a long history can take a while.
         println!(
             "{} clients, {:.0} operations/s over {:.3} s{}",
             clients,
@@ -472,6 +512,18 @@ fn run_target(args: &ReplayArgs, url: &str) -> Result<outcome::Outcome> {
                 format!("; faults: {}", recorded.faults.join(" "))
             }
         );
+        std::io::Write::flush(&mut std::io::stdout())?;
+    }
+    let report = store::report(&recorded, i64::from(stock), target.describe(), command)?;
+    if args.json {
+        let out = serde_json::json!({
+            "report": report,
+            "ops_per_s": recorded.ops_per_s,
+            "run_s": recorded.elapsed_s,
+            "faults": recorded.faults,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
         print!("{}", report.render_text());
     }
     Ok(report.outcome())

@@ -14,6 +14,10 @@
 //! Redis and MariaDB servers on loopback and injects faults; [`run`] drives clients and
 //! records the history.
 
+pub mod http;
+pub mod http_front;
+pub mod mariadb;
+pub mod mysql_wire;
 pub mod redis;
 pub mod resp;
 pub mod run;

@@ -46,6 +46,18 @@ impl Faultable for super::server::RedisServer {
     }
 }
 
+impl Faultable for super::server::MariaDbServer {
+    fn pause(&mut self) {
+        super::server::MariaDbServer::pause(self);
+    }
+    fn resume(&mut self) {
+        super::server::MariaDbServer::resume(self);
+    }
+    fn kill_and_restart(&mut self) -> Result<(), String> {
+        super::server::MariaDbServer::kill_and_restart(self).map_err(|e| e.to_string())
+    }
+}
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct Workload {

@@ -1,7 +1,8 @@
-//! Private servers for tests and fault runs: a Redis started on a free loopback port in a
-//! temporary directory (never the system service), paused (`SIGSTOP`/`SIGCONT`) or killed
-//! (`SIGKILL`) and restarted with durable settings (AOF, `appendfsync always`), and stopped
-//! (and its directory removed) when dropped.
+//! Private servers for tests and fault runs: a Redis or a MariaDB started on a free loopback
+//! port in a temporary directory (never the system service), paused (`SIGSTOP`/`SIGCONT`) or
+//! killed (`SIGKILL`) and restarted with durable settings (Redis: AOF, `appendfsync always`;
+//! MariaDB: InnoDB's defaults, which flush the redo log at every commit), and stopped (and its
+//! directory removed) when dropped.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -27,10 +28,19 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
 }
 
-/// Whether `program` is on the `PATH`.
+/// Whether `program` is on the `PATH` (or in `/usr/sbin`, where Debian puts `mariadbd`,
+/// often not on a user's `PATH`).
 pub fn installed(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+    find_program(program).is_some()
+}
+
+/// Where `program` is: the first match on the `PATH`, then `/usr/sbin` and `/usr/local/sbin`.
+pub fn find_program(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/usr/local/sbin"].map(PathBuf::from))
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
 }
 
 /// A free TCP port on 127.0.0.1 (free when asked; taken by the caller right after).
@@ -67,6 +77,8 @@ fn wait_listening(
             });
         }
         if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
             return Err(ServerError::Start {
                 what,
                 why: "not listening after 30 s".into(),
@@ -74,6 +86,27 @@ fn wait_listening(
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Makes the server die with the thread that starts it (`PR_SET_PDEATHSIG`), so that a
+/// harness killed by a signal (no destructor runs) leaves no server behind. The thread is the
+/// one that owns the server: the harness starts and restarts it from one thread.
+fn die_with_parent(cmd: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: prctl(2) is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = cmd;
 }
 
 impl RedisServer {
@@ -98,7 +131,9 @@ impl RedisServer {
 
     fn spawn(&mut self) -> Result<(), ServerError> {
         let log = self.dir.path().join("redis.log");
-        let mut child = Command::new("redis-server")
+        let mut cmd = Command::new("redis-server");
+        die_with_parent(&mut cmd);
+        let mut child = cmd
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args([
                 "--save",
@@ -180,4 +215,186 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A private MariaDB server: `mariadb-install-db` into a temporary directory, then `mariadbd`
+/// on a free loopback port with its unix socket in that directory, `--skip-grant-tables`
+/// (any user name logs in, no password), no other configuration read (`--no-defaults`), and
+/// InnoDB at its defaults (`innodb_flush_log_at_trx_commit = 1`: a commit is on disk before
+/// it is acknowledged). Holds one database, [`MariaDbServer::DATABASE`].
+/// [`MariaDbServer::start_with_grant_tables`] keeps the grant tables instead: `root` logs in
+/// from 127.0.0.1 with no password and can create users.
+#[derive(Debug)]
+pub struct MariaDbServer {
+    child: Option<Child>,
+    port: u16,
+    dir: tempfile::TempDir,
+    mariadbd: PathBuf,
+    paused: bool,
+    grants: bool,
+}
+
+impl MariaDbServer {
+    /// The database the server is created with.
+    pub const DATABASE: &'static str = "flashcheck";
+
+    /// Installs a fresh data directory and starts `mariadbd` on it (about 3-4 s).
+    pub fn start() -> Result<Self, ServerError> {
+        Self::start_inner(false)
+    }
+
+    /// As [`MariaDbServer::start`], but users and passwords are checked.
+    pub fn start_with_grant_tables() -> Result<Self, ServerError> {
+        Self::start_inner(true)
+    }
+
+    fn start_inner(grants: bool) -> Result<Self, ServerError> {
+        let mariadbd =
+            find_program("mariadbd").ok_or(ServerError::Missing("mariadbd", "mariadb-server"))?;
+        let install = find_program("mariadb-install-db")
+            .ok_or(ServerError::Missing("mariadb-install-db", "mariadb-server"))?;
+        let dir = tempfile::Builder::new()
+            .prefix("flashcheck-mariadb")
+            .tempdir()?;
+        let data = dir.path().join("data");
+        let log = dir.path().join("install.log");
+        // Its own tmpdir: installs running side by side in /tmp collided on the bootstrap
+        // server's temporary table files (1 in 6 failed, "Unknown table 'mysql.tmp_user_sys'").
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp)?;
+        let out = std::fs::File::create(&log)?;
+        let mut cmd = Command::new(install);
+        cmd.arg("--no-defaults")
+            .arg(format!("--datadir={}", data.display()))
+            .args(["--skip-test-db", "--auth-root-authentication-method=normal"])
+            .arg(format!("--tmpdir={}", tmp.display()))
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out);
+        if let Some(user) = run_as_user() {
+            cmd.arg(format!("--user={user}"));
+        }
+        let status = cmd.status()?;
+        if !status.success() {
+            let tail = std::fs::read_to_string(&log).unwrap_or_default();
+            let tail: Vec<&str> = tail.lines().rev().take(3).collect();
+            return Err(ServerError::Start {
+                what: "mariadb-install-db",
+                why: format!("exited {status}: {}", tail.join(" | ")),
+            });
+        }
+        std::fs::create_dir(data.join(Self::DATABASE))?;
+        let mut s = MariaDbServer {
+            child: None,
+            port: free_port()?,
+            dir,
+            mariadbd,
+            paused: false,
+            grants,
+        };
+        // The free port may be taken before mariadbd binds it (other tests' clients use the
+        // same ephemeral range): try twice more on fresh ports.
+        let mut attempts = 1;
+        loop {
+            match s.spawn() {
+                Err(ServerError::Start { .. }) if attempts < 3 => {
+                    attempts += 1;
+                    s.port = free_port()?;
+                }
+                other => return other.map(|()| s),
+            }
+        }
+    }
+
+    fn spawn(&mut self) -> Result<(), ServerError> {
+        let d = self.dir.path();
+        let log = d.join("error.log");
+        let mut cmd = Command::new(&self.mariadbd);
+        cmd.arg("--no-defaults")
+            .arg(format!("--datadir={}", d.join("data").display()))
+            .arg(format!("--socket={}", d.join("mariadbd.sock").display()))
+            .arg(format!("--pid-file={}", d.join("mariadbd.pid").display()))
+            .arg(format!("--log-error={}", log.display()))
+            .arg(format!("--tmpdir={}", d.join("tmp").display()))
+            .arg(format!("--port={}", self.port))
+            .args([
+                "--bind-address=127.0.0.1",
+                "--skip-name-resolve",
+                "--max-connections=1000",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(user) = run_as_user() {
+            cmd.arg(format!("--user={user}"));
+        }
+        if !self.grants {
+            cmd.arg("--skip-grant-tables");
+        }
+        die_with_parent(&mut cmd);
+        let mut child = cmd.spawn()?;
+        wait_listening(self.addr(), &mut child, "mariadbd", &log)?;
+        self.child = Some(child);
+        Ok(())
+    }
+
+    /// Its address.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// Its URL (user `root`, database [`MariaDbServer::DATABASE`]).
+    pub fn url(&self) -> String {
+        format!("mysql://root@{}/{}", self.addr(), Self::DATABASE)
+    }
+
+    fn signal(&self, sig: i32) {
+        if let Some(child) = &self.child {
+            // SAFETY: kill(2) on our own child's pid; no memory is touched.
+            unsafe {
+                libc::kill(child.id() as i32, sig);
+            }
+        }
+    }
+
+    /// Freezes the server (`SIGSTOP`): clients time out.
+    pub fn pause(&mut self) {
+        self.signal(libc::SIGSTOP);
+        self.paused = true;
+    }
+
+    /// Lets it run again (`SIGCONT`).
+    pub fn resume(&mut self) {
+        self.signal(libc::SIGCONT);
+        self.paused = false;
+    }
+
+    /// Kills it (`SIGKILL`) and starts it again on the same port and data directory; InnoDB
+    /// recovers from its redo log.
+    pub fn kill_and_restart(&mut self) -> Result<(), ServerError> {
+        self.stop();
+        self.spawn()
+    }
+
+    fn stop(&mut self) {
+        if self.paused {
+            self.resume();
+        }
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for MariaDbServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// `mariadbd` refuses to run as root unless told `--user=root`.
+fn run_as_user() -> Option<&'static str> {
+    // SAFETY: geteuid(2) has no preconditions.
+    (unsafe { libc::geteuid() } == 0).then_some("root")
 }

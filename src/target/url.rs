@@ -43,7 +43,7 @@ pub fn how_to_start(url: &TargetUrl) -> String {
             addr.port()
         ),
         TargetUrl::Mysql { addr, .. } => format!(
-            "start one with `mariadb-install-db --datadir=DIR && mariadbd --datadir=DIR --port={} --bind-address=127.0.0.1 --socket=DIR/s` (Debian: apt-get install mariadb-server)",
+            "start one with `mariadb-install-db --no-defaults --datadir=DIR && mariadbd --no-defaults --datadir=DIR --port={} --bind-address=127.0.0.1 --socket=DIR/s` (as root add --user=root; Debian: apt-get install mariadb-server)",
             addr.port()
         ),
         TargetUrl::Http { addr, .. } => format!(

@@ -1,0 +1,23 @@
+//! `flashcheck serve-reference`: the reference inventory over the HTTP JSON protocol of
+//! `replay --target http://…`, until killed.
+
+use anyhow::Result;
+use flashcheck::cli::ServeReferenceArgs;
+use flashcheck::target::http_front::HttpFront;
+use std::io::Write;
+
+/// Serves; prints the URL as the first line of stdout (a test reads it to learn the port).
+pub fn serve_reference(args: &ServeReferenceArgs) -> Result<flashcheck::outcome::Outcome> {
+    let front = HttpFront::start(&args.listen, args.deduction, args.workers)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "serving the reference inventory ({:?}) on {}",
+        args.deduction,
+        front.url()
+    )?;
+    out.flush()?;
+    drop(out);
+    front.wait();
+    Ok(flashcheck::outcome::Outcome::Holds)
+}
