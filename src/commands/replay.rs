@@ -310,12 +310,13 @@ fn print_report(r: &ReplayReport, json: bool) -> Result<()> {
         return Ok(());
     }
     println!(
-        "replay {} on {:?}: {} path(s), {} steps, {} operations in {:.3}s ({:.0} steps/s): {}",
+        "replay {} on {:?}: {} path(s), {} steps, {} operations, {} negative steps in {:.3}s ({:.0} steps/s): {}",
         r.model,
         r.executor,
         r.paths,
         r.steps,
         r.operations,
+        r.refusals,
         r.elapsed_s,
         r.steps_per_s,
         if r.failures.is_empty() {
@@ -327,7 +328,13 @@ fn print_report(r: &ReplayReport, json: bool) -> Result<()> {
     for f in &r.failures {
         println!("FAIL {}", f.name);
         if let Some(m) = &f.mismatch {
-            println!("  step {} ({}), {} differs", m.step, m.action, m.what);
+            match &m.refused {
+                Some(refused) => println!(
+                    "  after step {} ({}): {refused}, which the model does not enable, was not refused ({} differs)",
+                    m.step, m.action, m.what
+                ),
+                None => println!("  step {} ({}), {} differs", m.step, m.action, m.what),
+            }
             if let Some(op) = &m.op {
                 println!("  operation: {op}");
             }

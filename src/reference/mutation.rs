@@ -29,4 +29,16 @@ pub enum Mutation {
     BreakerAdmitsExtraHalfOpenCall,
     /// Token bucket: refill is not capped at the capacity.
     BucketRefillsPastCapacity,
+    /// Inventory: a payment that arrives after the reservation timed out (a late message) is
+    /// accepted and the released buyer counted as sold, instead of `NoReservation`.
+    InventoryAcceptsLatePayment,
+    /// Breaker: an outcome reported again with a permit already recorded (a duplicate) is
+    /// counted again instead of refused as `UnknownPermit`.
+    BreakerCountsDuplicateOutcome,
+    /// Token bucket: an acquire asking for more tokens than are left is granted and empties
+    /// the bucket (a saturating subtraction where a checked one belongs).
+    BucketGrantsWithoutTokens,
+    /// Saga: `Advance` on a finished saga finishes it again (logs a second `Finished`
+    /// record) instead of answering `AlreadyFinished`.
+    SagaRefinishesFinishedSaga,
 }

@@ -146,6 +146,9 @@ pub struct ReplayReport {
     pub steps: usize,
     /// Operations run.
     pub operations: usize,
+    /// Inline: negative steps offered (operations the model does not enable, each required
+    /// to be refused with no observable change).
+    pub refusals: usize,
     /// Wall time, seconds.
     pub elapsed_s: f64,
     /// Actions per second (inline).
@@ -186,7 +189,7 @@ where
     <C::Model as Model>::Action: Clone,
 {
     let started = Instant::now();
-    let (mut steps, mut operations) = (0, 0);
+    let (mut steps, mut operations, mut refusals) = (0, 0, 0);
     let mut failures = Vec::new();
     let every = (paths.len() / 20).max(1);
     for (i, path) in paths.iter().enumerate() {
@@ -206,6 +209,7 @@ where
             let outcome = inline::replay(&*c, &path.init, &path.actions, mutation);
             result.operations = outcome.operations;
             result.mismatch = outcome.mismatch;
+            refusals += outcome.refusals;
         } else {
             let mut per_client: BTreeMap<u64, Vec<C::Op>> = BTreeMap::new();
             for a in &path.actions {
@@ -234,6 +238,7 @@ where
         paths: paths.len(),
         steps,
         operations,
+        refusals,
         elapsed_s,
         steps_per_s: if elapsed_s > 0.0 {
             steps as f64 / elapsed_s

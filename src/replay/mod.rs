@@ -8,7 +8,9 @@
 //! and the sequential specification linearizability is checked against. Then:
 //!
 //! - [`inline::replay`] runs a model path step by step on one thread and compares the
-//!   abstract states after every step (the first mismatch is reported);
+//!   abstract states after every step (the first mismatch is reported); at every state it
+//!   also offers the operations the model does not enable there ([`Conformance::refusals`])
+//!   and requires each to be refused with the documented answer and no observable change;
 //! - [`concurrent::run`] runs the path's operations concurrently on the pool or pinned
 //!   executor (each client's order kept), records the history, and
 //!   [`linearizability`] checks it against the sequential specification.
@@ -41,6 +43,19 @@ pub enum ExecutorChoice {
     Pinned,
 }
 
+/// An implementation operation the model does not enable in some state (a duplicate, a late
+/// message, a call in the wrong state), with the refusal the implementation documents for it.
+/// Offering it must leave the observable state unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal<Op, Ret> {
+    /// What is offered, in the model's alphabet with its parameters (e.g. `Pay(2)`).
+    pub action: String,
+    /// The implementation operation.
+    pub op: Op,
+    /// The refusal it must answer.
+    pub expected: Ret,
+}
+
 /// How a model and its implementation correspond. One implementation per component.
 pub trait Conformance: Sync {
     /// The model.
@@ -70,6 +85,15 @@ pub trait Conformance: Sync {
         &self,
         action: &<Self::Model as stateright::Model>::Action,
     ) -> Option<(Self::Op, Self::Ret)>;
+    /// Every operation of the model's alphabet, with every parameter value, that the model
+    /// does not enable at `state` and that the implementation documents a refusal for, in a
+    /// fixed order. Inline replay offers each at each state of a path (negative steps); an
+    /// operation the model does not enable but the implementation is documented to accept is
+    /// left out, and the component's module doc says which and why.
+    fn refusals(
+        &self,
+        state: &<Self::Model as stateright::Model>::State,
+    ) -> Vec<Refusal<Self::Op, Self::Ret>>;
     /// Runs one operation on the caller's home worker `home`.
     fn invoke(&self, imp: &Self::Impl, home: usize, op: &Self::Op) -> Self::Ret;
     /// The abstraction function on the implementation's side.

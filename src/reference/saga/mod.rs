@@ -333,6 +333,12 @@ impl<H: StepHandler> SagaOrchestrator<H> {
 
     fn advance(&self, running: &mut Running) -> Result<SagaRet, SagaError> {
         match running.progress.phase.clone() {
+            SagaPhase::Finished(outcome)
+                if self.mutation == Some(Mutation::SagaRefinishesFinishedSaga) =>
+            {
+                self.record(running, LogRecord::Finished { outcome })?;
+                Ok(SagaRet::Finished(outcome))
+            }
             SagaPhase::Finished(outcome) => Ok(SagaRet::AlreadyFinished(outcome)),
             SagaPhase::Forward { next_step } if next_step == self.definition.steps.len() => {
                 self.record(
