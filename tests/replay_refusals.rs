@@ -274,3 +274,90 @@ fn saga_advance_after_finish_is_refused_and_the_mutation_caught_where_it_ends() 
         },
     );
 }
+
+/// Coverage (issue 14, item 6): replay reports the actions and parameter values its paths
+/// took, the enabled actions they never took, and the negative steps offered; a batch that
+/// never takes an action shows it as enabled but never taken.
+#[test]
+fn replay_reports_the_actions_and_parameters_its_paths_exercised() {
+    let m = Inventory::new(3, 2, Deduction::Atomic).unwrap();
+    let paths = seeded_walks(&m, 0, 200, 12, |_| String::new());
+    let c = || InventoryConformance::new(m.clone(), StoreChoice::Atomic).unwrap();
+    let report = replay(c(), "inventory", &paths, None);
+    let cov = &report.coverage;
+    let taken: u64 = cov.actions.values().map(|a| a.taken).sum();
+    assert_eq!(taken as usize, report.steps);
+    for action in ["Reserve", "Reject", "Pay", "Timeout"] {
+        let a = &cov.actions[action];
+        assert_eq!(
+            a.params.keys().cloned().collect::<Vec<_>>(),
+            ["1", "2", "3"],
+            "{action}"
+        );
+        assert_eq!(a.params.values().sum::<u64>(), a.taken);
+    }
+    assert!(cov.enabled_never_taken.is_empty(), "{cov:?}");
+    assert_eq!(cov.refused.values().sum::<u64>() as usize, report.refusals);
+    assert!(cov.refused.contains_key("Pay(1)") && cov.refused.contains_key("Reserve(3)"));
+
+    // Paths that never pay: every enabled Pay(u) is reported as never taken.
+    let no_pay: Vec<_> = paths
+        .iter()
+        .map(|p| {
+            let mut p = p.clone();
+            if let Some(i) = p
+                .actions
+                .iter()
+                .position(|a| matches!(a, InventoryAction::Pay(_)))
+            {
+                p.actions.truncate(i);
+            }
+            p
+        })
+        .collect();
+    let report = replay(c(), "inventory", &no_pay, None);
+    assert!(!report.coverage.actions.contains_key("Pay"));
+    let never: Vec<_> = report
+        .coverage
+        .enabled_never_taken
+        .iter()
+        .cloned()
+        .collect();
+    assert_eq!(never, ["Pay(1)", "Pay(2)", "Pay(3)"]);
+    let line = report.coverage.render_line("inventory");
+    assert!(
+        line.starts_with("coverage inventory: Reject ")
+            && line.contains("enabled but never taken: Pay(1) Pay(2) Pay(3); negative steps: "),
+        "{line}"
+    );
+}
+
+#[test]
+fn the_cli_prints_coverage_one_line_per_model_and_in_its_json() {
+    let out = assert_cmd::Command::cargo_bin("flashcheck")
+        .unwrap()
+        .args(["replay", "inventory", "--generate", "50", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reserve = &report["coverage"]["actions"]["Reserve"];
+    assert!(reserve["taken"].as_u64().unwrap() > 0, "{report}");
+    assert!(reserve["params"]["1"].as_u64().unwrap() > 0, "{report}");
+    assert!(report["refusals"].as_u64().unwrap() > 0);
+    assert!(report["coverage"]["refused"]["Pay(1)"].as_u64().unwrap() > 0);
+
+    let out = assert_cmd::Command::cargo_bin("flashcheck")
+        .unwrap()
+        .args(["replay", "breaker", "--generate", "50"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("coverage "))
+        .collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    assert!(lines[0].starts_with("coverage breaker: "), "{text}");
+    assert!(lines[0].contains("negative steps: "), "{text}");
+}

@@ -325,6 +325,7 @@ fn print_report(r: &ReplayReport, json: bool) -> Result<()> {
             format!("{} FAIL", r.failures.len())
         }
     );
+    println!("{}", r.coverage.render_line(&r.model));
     for f in &r.failures {
         println!("FAIL {}", f.name);
         if let Some(m) = &f.mismatch {

@@ -11,7 +11,7 @@ use flashcheck_models::Spec;
 use serde::Serialize;
 use serde_json::Value as Json;
 use stateright::Model;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -133,6 +133,128 @@ pub struct PathResult {
     pub command: String,
 }
 
+/// How often one model action was taken, overall and per parameter value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ActionCoverage {
+    /// Steps that took the action.
+    pub taken: u64,
+    /// Steps per parameter value (the text between the parentheses of its TLA+ name, e.g.
+    /// `2` for `Pay(2)`); empty for an action without parameters.
+    pub params: BTreeMap<String, u64>,
+}
+
+/// Which parts of the model a batch of paths exercised.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    /// Per model action (TLA+ name without parameters): how often it was taken.
+    pub actions: BTreeMap<String, ActionCoverage>,
+    /// Actions with their parameters enabled in some state the paths passed through but never
+    /// taken there: the part of the model these paths left out.
+    pub enabled_never_taken: BTreeSet<String>,
+    /// Inline: negative steps offered per refused action (operations the model does not
+    /// enable, see [`Conformance::refusals`]).
+    pub refused: BTreeMap<String, u64>,
+    /// Every action taken, with its parameters.
+    #[serde(skip)]
+    taken: BTreeSet<String>,
+}
+
+impl Coverage {
+    /// Counts the actions of `actions` from `init` (and, `with_refusals`, the negative steps
+    /// offered at each state).
+    fn add<C: Conformance>(
+        &mut self,
+        c: &C,
+        init: &<C::Model as Model>::State,
+        actions: &[<C::Model as Model>::Action],
+        with_refusals: bool,
+    ) where
+        <C::Model as Model>::State: Clone,
+        <C::Model as Model>::Action: Clone,
+    {
+        let model = c.model();
+        let mut state = init.clone();
+        let mut enabled = Vec::new();
+        let mut seen_enabled = BTreeSet::new();
+        let mut visit = |state: &<C::Model as Model>::State, this: &mut Coverage| {
+            enabled.clear();
+            model.actions(state, &mut enabled);
+            seen_enabled.extend(enabled.iter().map(|a| model.action_name(a)));
+            if with_refusals {
+                for r in c.refusals(state) {
+                    *this.refused.entry(r.action).or_default() += 1;
+                }
+            }
+        };
+        visit(&state, self);
+        let mut taken = BTreeSet::new();
+        for action in actions {
+            let name = model.action_name(action);
+            let (kind, param) = match name.split_once('(') {
+                Some((kind, rest)) => (kind.to_string(), Some(rest.trim_end_matches(')'))),
+                None => (name.clone(), None),
+            };
+            let entry = self.actions.entry(kind).or_default();
+            entry.taken += 1;
+            if let Some(p) = param {
+                *entry.params.entry(p.to_string()).or_default() += 1;
+            }
+            taken.insert(name);
+            let Some(next) = model.next_state(&state, action.clone()) else {
+                break;
+            };
+            state = next;
+            visit(&state, self);
+        }
+        self.taken.extend(taken);
+        let taken = &self.taken;
+        self.enabled_never_taken
+            .extend(seen_enabled.into_iter().filter(|a| !taken.contains(a)));
+        self.enabled_never_taken.retain(|a| !taken.contains(a));
+    }
+
+    /// One line: each action with its count and parameter values, what was never taken, and
+    /// the negative steps.
+    pub fn render_line(&self, model: &str) -> String {
+        let actions: Vec<String> = self
+            .actions
+            .iter()
+            .map(|(name, a)| {
+                if a.params.is_empty() {
+                    format!("{name} {}", a.taken)
+                } else {
+                    let params: Vec<String> =
+                        a.params.iter().map(|(p, n)| format!("{p}:{n}")).collect();
+                    format!("{name} {} [{}]", a.taken, params.join(" "))
+                }
+            })
+            .collect();
+        let never = if self.enabled_never_taken.is_empty() {
+            "none".to_string()
+        } else {
+            self.enabled_never_taken
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let refused: Vec<String> = self
+            .refused
+            .iter()
+            .map(|(a, n)| format!("{a} {n}"))
+            .collect();
+        format!(
+            "coverage {model}: {}; enabled but never taken: {never}; negative steps: {}",
+            actions.join(", "),
+            if refused.is_empty() {
+                "none".to_string()
+            } else {
+                refused.join(", ")
+            }
+        )
+    }
+}
+
 /// Every path's result and the totals.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReplayReport {
@@ -153,6 +275,8 @@ pub struct ReplayReport {
     pub elapsed_s: f64,
     /// Actions per second (inline).
     pub steps_per_s: f64,
+    /// Which model actions and parameter values the paths exercised.
+    pub coverage: Coverage,
     /// Failing paths only.
     pub failures: Vec<PathResult>,
 }
@@ -192,7 +316,14 @@ where
     let (mut steps, mut operations, mut refusals) = (0, 0, 0);
     let mut failures = Vec::new();
     let every = (paths.len() / 20).max(1);
+    let mut coverage = Coverage::default();
     for (i, path) in paths.iter().enumerate() {
+        coverage.add(
+            &*c,
+            &path.init,
+            &path.actions,
+            executor == ExecutorChoice::Inline,
+        );
         if i % every == 0 {
             progress(i, paths.len());
         }
@@ -245,6 +376,7 @@ where
         } else {
             0.0
         },
+        coverage,
         failures,
     })
 }
