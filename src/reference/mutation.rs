@@ -41,4 +41,8 @@ pub enum Mutation {
     /// Saga: `Advance` on a finished saga finishes it again (logs a second `Finished`
     /// record) instead of answering `AlreadyFinished`.
     SagaRefinishesFinishedSaga,
+    /// Saga: a failed compensation's attempt number is counted per session (since the last
+    /// recovery) instead of over the saga's life, so after a crash the count starts again;
+    /// only a second failure of one compensation with a crash between shows it.
+    SagaCountsAttemptsPerSession,
 }

@@ -213,6 +213,25 @@ impl Coverage {
         self.enabled_never_taken.retain(|a| !taken.contains(a));
     }
 
+    /// Adds `other`'s counts (another batch, e.g. another configuration of a sweep).
+    pub fn merge(&mut self, other: &Coverage) {
+        for (name, a) in &other.actions {
+            let mine = self.actions.entry(name.clone()).or_default();
+            mine.taken += a.taken;
+            for (p, n) in &a.params {
+                *mine.params.entry(p.clone()).or_default() += n;
+            }
+        }
+        for (name, n) in &other.refused {
+            *self.refused.entry(name.clone()).or_default() += n;
+        }
+        self.taken.extend(other.taken.iter().cloned());
+        self.enabled_never_taken
+            .extend(other.enabled_never_taken.iter().cloned());
+        let taken = &self.taken;
+        self.enabled_never_taken.retain(|a| !taken.contains(a));
+    }
+
     /// One line: each action with its count and parameter values, what was never taken, and
     /// the negative steps.
     pub fn render_line(&self, model: &str) -> String {

@@ -23,6 +23,7 @@ pub mod inventory;
 pub mod linearizability;
 pub mod saga;
 pub mod store;
+pub mod sweep;
 pub mod token_bucket;
 
 use crate::reference::Mutation;

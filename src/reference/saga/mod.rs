@@ -383,13 +383,18 @@ impl<H: StepHandler> SagaOrchestrator<H> {
                         Ok(SagaRet::Compensated { step })
                     }
                     Err(_) => {
-                        let attempt = running
-                            .progress
-                            .compensation_failures
-                            .get(&step)
-                            .copied()
-                            .unwrap_or(0)
-                            + 1;
+                        let attempt =
+                            if self.mutation == Some(Mutation::SagaCountsAttemptsPerSession) {
+                                tried + 1
+                            } else {
+                                running
+                                    .progress
+                                    .compensation_failures
+                                    .get(&step)
+                                    .copied()
+                                    .unwrap_or(0)
+                                    + 1
+                            };
                         self.record(running, LogRecord::CompensationFailed { step, attempt })?;
                         if self.mutation == Some(Mutation::SagaNeverRetriesCompensation) {
                             self.record(
