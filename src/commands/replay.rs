@@ -425,6 +425,12 @@ fn print_paths(r: &ReplayReport) {
             format!("{} FAIL", r.failures.len())
         }
     );
+    if r.quiescent_compared + r.quiescent_not_compared > 0 {
+        println!(
+            "  ticks in order: {} quiescent point(s) compared with the model, {} not compared (several clients between them)",
+            r.quiescent_compared, r.quiescent_not_compared
+        );
+    }
     for f in &r.failures {
         println!("FAIL {}", f.name);
         if let Some(m) = &f.mismatch {

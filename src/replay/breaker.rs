@@ -518,6 +518,10 @@ impl Conformance for BreakerConformance {
         a
     }
 
+    fn is_clock(&self, op: &BreakerCall) -> bool {
+        matches!(op, BreakerCall::Tick { .. })
+    }
+
     fn client(&self, op: &BreakerCall) -> u64 {
         client_of(op)
     }

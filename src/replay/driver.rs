@@ -1,7 +1,7 @@
 //! Drives a batch of replays for one component and gathers one [`ReplayReport`]: inline
 //! (state after every step) or concurrent (history, then linearizability).
 
-use super::concurrent::{self, Plan, RunError};
+use super::concurrent::{self, Plan, RunError, Segment};
 use super::inline::{self, Mismatch};
 use super::linearizability::{Failure, Operation, Outcome};
 use super::{Conformance, ExecutorChoice};
@@ -290,6 +290,12 @@ pub struct ReplayReport {
     /// Inline: negative steps offered (operations the model does not enable, each required
     /// to be refused with no observable change).
     pub refusals: usize,
+    /// Concurrent paths with clock ticks: quiescent points whose observable state was
+    /// compared with the model's.
+    pub quiescent_compared: usize,
+    /// Quiescent points not compared (several clients ran between them; their history is
+    /// still checked for linearizability).
+    pub quiescent_not_compared: usize,
     /// Wall time, seconds.
     pub elapsed_s: f64,
     /// Actions per second (inline).
@@ -333,6 +339,7 @@ where
 {
     let started = Instant::now();
     let (mut steps, mut operations, mut refusals) = (0, 0, 0);
+    let (mut quiescent_compared, mut quiescent_not_compared) = (0, 0);
     let mut failures = Vec::new();
     let every = (paths.len() / 20).max(1);
     let mut coverage = Coverage::default();
@@ -360,6 +367,34 @@ where
             result.operations = outcome.operations;
             result.mismatch = outcome.mismatch;
             refusals += outcome.refusals;
+        } else if path
+            .actions
+            .iter()
+            .any(|a| c.operation(a).is_some_and(|(op, _)| c.is_clock(&op)))
+        {
+            let segments = ordered_segments(&*c, path);
+            let run = concurrent::run_ordered(Arc::clone(&c), executor, segments, mutation)?;
+            result.operations = run.history.len();
+            quiescent_compared += run.compared;
+            quiescent_not_compared += run.not_compared;
+            if let Some(m) = run.mismatch {
+                let action = path
+                    .actions
+                    .get(m.step.wrapping_sub(1))
+                    .map_or_else(|| "Init".to_string(), |a| c.model().action_name(a));
+                result.mismatch = Some(Mismatch {
+                    step: m.step,
+                    action,
+                    op: None,
+                    what: "state at a quiescent point",
+                    refused: None,
+                    expected: m.expected,
+                    actual: m.actual,
+                });
+            } else if let Outcome::NotLinearizable(failure) = check(&*c, &run.history)? {
+                let window = window_json(&run.history, &failure.window);
+                result.violation = Some(Violation { failure, window });
+            }
         } else {
             let mut per_client: BTreeMap<u64, Vec<C::Op>> = BTreeMap::new();
             for a in &path.actions {
@@ -389,6 +424,8 @@ where
         steps,
         operations,
         refusals,
+        quiescent_compared,
+        quiescent_not_compared,
         elapsed_s,
         steps_per_s: if elapsed_s > 0.0 {
             steps as f64 / elapsed_s
@@ -398,6 +435,57 @@ where
         coverage,
         failures,
     })
+}
+
+/// `path` cut at its clock ticks: the calls between two ticks (each client's in order), then
+/// the tick alone, and so on; each segment with the model's observable state at its end when
+/// one client ran it.
+fn ordered_segments<C: Conformance>(c: &C, path: &ModelPath<C>) -> Vec<Segment<C::Op, C::Abstract>>
+where
+    <C::Model as Model>::State: Clone,
+    <C::Model as Model>::Action: Clone,
+{
+    let model = c.model();
+    let mut state = path.init.clone();
+    let mut segments = Vec::new();
+    let mut calls: BTreeMap<u64, Vec<C::Op>> = BTreeMap::new();
+    let flush = |calls: &mut BTreeMap<u64, Vec<C::Op>>,
+                 state: &<C::Model as Model>::State,
+                 step: usize,
+                 segments: &mut Vec<Segment<C::Op, C::Abstract>>| {
+        if calls.is_empty() {
+            return;
+        }
+        let expected = (calls.len() == 1).then(|| c.abstract_model(state));
+        segments.push(Segment {
+            clients: std::mem::take(calls).into_iter().collect(),
+            step,
+            expected,
+        });
+    };
+    for (i, action) in path.actions.iter().enumerate() {
+        let Some(next) = model.next_state(&state, action.clone()) else {
+            break;
+        };
+        match c.operation(action) {
+            Some((op, _)) if c.is_clock(&op) => {
+                flush(&mut calls, &state, i, &mut segments);
+                state = next;
+                segments.push(Segment {
+                    clients: vec![(c.client(&op), vec![op])],
+                    step: i + 1,
+                    expected: Some(c.abstract_model(&state)),
+                });
+            }
+            Some((op, _)) => {
+                calls.entry(c.client(&op)).or_default().push(op);
+                state = next;
+            }
+            None => state = next,
+        }
+    }
+    flush(&mut calls, &state, path.actions.len(), &mut segments);
+    segments
 }
 
 fn check<C: Conformance>(c: &C, history: &[Operation<C::Op, C::Ret>]) -> Result<Outcome, RunError> {

@@ -101,6 +101,12 @@ pub trait Conformance: Sync {
     fn observe(&self, imp: &Self::Impl) -> Self::Abstract;
     /// The same abstraction on the model's side.
     fn abstract_model(&self, state: &<Self::Model as stateright::Model>::State) -> Self::Abstract;
+    /// True for a tick of the implementation's clock: concurrent replay of a path keeps
+    /// ticks in their order relative to the calls around them (each tick a quiescent point).
+    /// Default: the component has no clock.
+    fn is_clock(&self, _op: &Self::Op) -> bool {
+        false
+    }
     /// The client issuing `op` (its operations keep their order in concurrent runs).
     fn client(&self, op: &Self::Op) -> u64;
     /// Checks a concurrent history against the model as sequential specification.

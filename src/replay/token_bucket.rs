@@ -224,6 +224,10 @@ impl Conformance for BucketConformance {
         }
     }
 
+    fn is_clock(&self, op: &BucketCall) -> bool {
+        matches!(op, BucketCall::Tick { .. })
+    }
+
     fn client(&self, op: &BucketCall) -> u64 {
         match *op {
             BucketCall::Tick { client } | BucketCall::Acquire { client } => client,
