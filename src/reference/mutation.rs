@@ -45,4 +45,9 @@ pub enum Mutation {
     /// recovery) instead of over the saga's life, so after a crash the count starts again;
     /// only a second failure of one compensation with a crash between shows it.
     SagaCountsAttemptsPerSession,
+    /// Sharded store: when every shard looked empty in one pass, the buyer is told sold out
+    /// without the second pass under the refill lock, so a unit put back into a shard already
+    /// passed while the last unit elsewhere was taken is missed: sold out though no instant
+    /// had the stock empty.
+    ShardSkipsLockedRescan,
 }

@@ -11,11 +11,12 @@ mod sharded_store;
 mod store;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::reference::sync::{Mutex, MutexGuard};
 use crate::reference::Mutation;
 
 pub use atomic_store::AtomicStore;
