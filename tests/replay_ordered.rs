@@ -7,7 +7,9 @@
 use flashcheck::reference::Mutation;
 use flashcheck::replay::breaker::BreakerConformance;
 use flashcheck::replay::concurrent::{self, Plan};
-use flashcheck::replay::driver::{replay_paths, seeded_walks, PathToReplay, ReplayReport};
+use flashcheck::replay::driver::{
+    replay_paths, seeded_walks, ModelPath, PathToReplay, ReplayReport,
+};
 use flashcheck::replay::token_bucket::BucketConformance;
 use flashcheck::replay::{Conformance, ExecutorChoice};
 use flashcheck_models::breaker::{Breaker, BreakerConfig, Comparison};
@@ -29,7 +31,7 @@ fn bucket() -> TokenBucket {
 fn replay<C>(
     c: C,
     executor: ExecutorChoice,
-    paths: &[PathToReplay<<C::Model as Model>::State, <C::Model as Model>::Action>],
+    paths: &[ModelPath<C>],
     mutation: Option<Mutation>,
 ) -> ReplayReport
 where

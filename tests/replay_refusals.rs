@@ -8,7 +8,9 @@
 use flashcheck::catalog::{seed_saga, step_list};
 use flashcheck::reference::Mutation;
 use flashcheck::replay::breaker::BreakerConformance;
-use flashcheck::replay::driver::{replay_paths, seeded_walks, PathToReplay, ReplayReport};
+use flashcheck::replay::driver::{
+    replay_paths, seeded_walks, ModelPath, PathToReplay, ReplayReport,
+};
 use flashcheck::replay::inventory::{InventoryConformance, StoreChoice};
 use flashcheck::replay::saga::SagaConformance;
 use flashcheck::replay::token_bucket::BucketConformance;
@@ -22,12 +24,7 @@ use serde_json::json;
 use stateright::Model;
 use std::sync::Arc;
 
-fn replay<C>(
-    c: C,
-    name: &str,
-    paths: &[PathToReplay<<C::Model as Model>::State, <C::Model as Model>::Action>],
-    mutation: Option<Mutation>,
-) -> ReplayReport
+fn replay<C>(c: C, name: &str, paths: &[ModelPath<C>], mutation: Option<Mutation>) -> ReplayReport
 where
     C: Conformance + Send + 'static,
     <C::Model as Model>::State: Clone,
@@ -66,7 +63,7 @@ where
 fn assert_caught_where_predicted<C>(
     c: impl Fn() -> C,
     name: &str,
-    paths: &[PathToReplay<<C::Model as Model>::State, <C::Model as Model>::Action>],
+    paths: &[ModelPath<C>],
     mutation: Mutation,
     predict: impl Fn(
         &[<C::Model as Model>::State],

@@ -31,11 +31,14 @@ const STOCK: u32 = 2;
 /// Each client's home shard and script: client 1 (home 0) reserves then releases, client 2
 /// (home 1) and client 3 (home 0) reserve — so a unit can move between shards (released to
 /// client 1's home) while client 3 looks for one.
-const CLIENTS: [(u64, usize, &[fn(u64) -> InventoryOp]); 3] = [
+const CLIENTS: [Client; 3] = [
     (1, 0, &[reserve, release]),
     (2, 1, &[reserve]),
     (3, 0, &[reserve]),
 ];
+
+/// A client: its user id, its home shard, and its script.
+type Client = (u64, usize, &'static [fn(u64) -> InventoryOp]);
 
 fn reserve(user: u64) -> InventoryOp {
     InventoryOp::Reserve { user }

@@ -127,7 +127,10 @@ pub fn run(args: &ReplayArgs) -> Result<i32> {
     let mut reports = Vec::new();
     for assignments in &configurations {
         if let (constants, Done::Paths(report)) = run_configuration(args, assignments)? {
-            reports.push(SweptConfiguration { constants, report });
+            reports.push(SweptConfiguration {
+                constants,
+                report: *report,
+            });
         }
     }
     print_sweep(&reports, args.json)
@@ -147,7 +150,7 @@ enum Done {
     /// A workload, printed: the exit code.
     Exit(i32),
     /// Paths replayed, not printed yet.
-    Paths(ReplayReport),
+    Paths(Box<ReplayReport>),
 }
 
 fn print_sweep(reports: &[SweptConfiguration], json: bool) -> Result<i32> {
@@ -373,7 +376,7 @@ where
         None,
         &progress("paths", args.json),
     )?;
-    Ok(Done::Paths(report))
+    Ok(Done::Paths(Box::new(report)))
 }
 
 fn print_workload(r: &WorkloadReport, json: bool) -> Result<()> {
