@@ -365,18 +365,6 @@ fn mutation_breaker_admits_extra_half_open_call_is_caught_on_the_pool() {
         .any(|o| o["op"]["Acquire"].is_object() && o["ret"] == "Admitted"));
 }
 
-/// The model has no "call rejected" step: no model path asks HalfOpen for one probe more
-/// than it permits, so replaying model paths inline cannot see over-admission. Pinned so
-/// that the gap stays known (the pool test above is what catches the mutation).
-#[test]
-fn inline_model_paths_cannot_see_an_extra_half_open_call() {
-    for m in [defaults(), sliding()] {
-        let failures = replay(
-            &m,
-            ExecutorChoice::Inline,
-            &flaky_walks(&m, 1_000, 40),
-            Some(Mutation::BreakerAdmitsExtraHalfOpenCall),
-        );
-        assert!(failures.is_empty(), "{:#?}", failures.first());
-    }
-}
+// Inline replay now catches over-admission through its negative steps (a call offered
+// where the model enables none): `tests/replay_refusals.rs`,
+// `an_extra_half_open_call_is_now_caught_inline_by_a_negative_step`.

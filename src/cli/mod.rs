@@ -466,6 +466,11 @@ pub struct ReplayArgs {
     /// Seed of the first generated walk (walk i uses S + i) or of the workload's coins.
     #[arg(long, default_value_t = 0, value_name = "S")]
     pub seed: u64,
+    /// `--generate`: replay only the configuration `-c` and the defaults give, instead of
+    /// sweeping the model's small bounds (users, stock, retries, crashes, probes, capacity:
+    /// 1 to 3 each, `-c` holding a constant fixed) with N walks per configuration.
+    #[arg(long)]
+    pub no_sweep: bool,
     /// The stock store behind the service.
     #[arg(long, value_enum, default_value = "auto")]
     pub store: crate::replay::inventory::StoreChoice,

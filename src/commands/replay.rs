@@ -14,7 +14,7 @@ use flashcheck::replay::inventory::{InventoryConformance, StoreChoice};
 use flashcheck::replay::linearizability::Outcome;
 use flashcheck::replay::saga::{max_running_sagas, SagaConformance};
 use flashcheck::replay::token_bucket::BucketConformance;
-use flashcheck::replay::{Conformance, ExecutorChoice};
+use flashcheck::replay::{sweep, Conformance, ExecutorChoice};
 use flashcheck::specs::SagaDefinition;
 use flashcheck::trace::{check_origin, read_meta};
 use flashcheck_models::Spec;
@@ -66,7 +66,10 @@ where
         out = trace_paths(model, dir, base)?;
     } else if let Some(n) = args.generate {
         out = seeded_walks(model, args.seed, n, args.depth, |seed| {
-            format!("{base} --generate 1 --seed {seed} --depth {}", args.depth)
+            format!(
+                "{base} --no-sweep --generate 1 --seed {seed} --depth {}",
+                args.depth
+            )
         });
         if out.is_empty() && n > 0 {
             bail!("the model has no initial state");
@@ -102,13 +105,106 @@ fn check_trace_origins(dir: &Path, model: &str, constants: &str) -> Result<()> {
     Ok(())
 }
 
-/// Runs `flashcheck replay`.
+/// Runs `flashcheck replay`: with `--generate`, every configuration of the bound sweep
+/// (`replay::sweep`) unless `--no-sweep`.
 pub fn run(args: &ReplayArgs) -> Result<outcome::Outcome> {
     if let Some(url) = &args.target {
         return run_target(args, url);
     }
+    let configurations = if args.generate.is_some() && !args.no_sweep {
+        sweep::configurations(args.model.model, &args.model.constants)
+    } else {
+        vec![args.model.constants.clone()]
+    };
+    if let [only] = configurations.as_slice() {
+        return match run_configuration(args, only)?.1 {
+            Done::Exit(code) => Ok(code),
+            Done::Paths(report) => {
+                print_report(&report, args.json)?;
+                Ok(report.outcome())
+            }
+        };
+    }
+    let mut reports = Vec::new();
+    for assignments in &configurations {
+        if let (constants, Done::Paths(report)) = run_configuration(args, assignments)? {
+            reports.push(SweptConfiguration {
+                constants,
+                report: *report,
+            });
+        }
+    }
+    print_sweep(&reports, args.json)
+}
+
+/// One configuration of a sweep and its replay.
+#[derive(Debug, serde::Serialize)]
+struct SweptConfiguration {
+    /// Its constants, as `-c` arguments.
+    constants: String,
+    /// Its replay.
+    report: ReplayReport,
+}
+
+/// What one configuration's run left to do.
+enum Done {
+    /// A workload, printed: what it found.
+    Exit(outcome::Outcome),
+    /// Paths replayed, not printed yet.
+    Paths(Box<ReplayReport>),
+}
+
+fn print_sweep(reports: &[SweptConfiguration], json: bool) -> Result<outcome::Outcome> {
+    let mut coverage = driver::Coverage::default();
+    for r in reports {
+        coverage.merge(&r.report.coverage);
+    }
+    let failing: Vec<&str> = reports
+        .iter()
+        .filter(|r| !r.report.failures.is_empty())
+        .map(|r| r.constants.as_str())
+        .collect();
+    let code = outcome::Outcome::holds_if(failing.is_empty());
+    let Some(first) = reports.first() else {
+        bail!("the sweep has no configuration to replay");
+    };
+    if json {
+        let out = serde_json::json!({
+            "model": first.report.model,
+            "executor": first.report.executor,
+            "configurations": reports.len(),
+            "paths": reports.iter().map(|r| r.report.paths).sum::<usize>(),
+            "refusals": reports.iter().map(|r| r.report.refusals).sum::<usize>(),
+            "failing_configurations": failing,
+            "coverage": coverage,
+            "sweep": reports,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(code);
+    }
+    for r in reports {
+        print!("{}: ", r.constants);
+        print_paths(&r.report);
+    }
+    println!("{}", coverage.render_line(&first.report.model));
+    println!(
+        "sweep {} on {:?}: {} configurations: {}",
+        first.report.model,
+        first.report.executor,
+        reports.len(),
+        if failing.is_empty() {
+            "all conform".to_string()
+        } else {
+            format!("FAIL in {}", failing.join("; "))
+        }
+    );
+    Ok(code)
+}
+
+/// Runs `args` with the constants `assignments`; returns the constants as `-c` arguments.
+fn run_configuration(args: &ReplayArgs, assignments: &[String]) -> Result<(String, Done)> {
     let saga_file = args.model.saga.as_deref();
-    let (constants, port) = build_port(args.model.model, &args.model.constants, saga_file)?;
+    let (constants, port) = build_port(args.model.model, assignments, saga_file)?;
     let executor = args.executor;
     let mut base = format!(
         "flashcheck replay {} {} --executor {} --store {}",
@@ -151,13 +247,14 @@ pub fn run(args: &ReplayArgs) -> Result<outcome::Outcome> {
             .unwrap_or((users / 2).min(u64::from(u32::MAX)) as u32)
     });
     let job = CliJob { args, base: &base };
-    with_conformance(port, &saga, args.store, stock, job)?.ok_or_else(|| {
+    let done = with_conformance(port, &saga, args.store, stock, job)?.ok_or_else(|| {
         anyhow::anyhow!(
             "model {}: no implementation to replay against (replayable: {})",
             args.model.model,
             REPLAYABLE.join(", ")
         )
-    })
+    })?;
+    Ok((constants.as_args(), done))
 }
 
 /// The models with an implementation to replay against.
@@ -206,9 +303,9 @@ struct CliJob<'a> {
 }
 
 impl ReplayJob for CliJob<'_> {
-    type Out = outcome::Outcome;
+    type Out = Done;
 
-    fn run<C: Conformance + Send + 'static>(self, c: C) -> Result<outcome::Outcome>
+    fn run<C: Conformance + Send + 'static>(self, c: C) -> Result<Done>
     where
         <C::Model as stateright::Model>::State: Clone,
         <C::Model as stateright::Model>::Action: Clone,
@@ -250,11 +347,7 @@ impl ReplayJob for TraceDirJob<'_> {
 }
 
 /// Replays `args`' paths or workload through the correspondence `c`.
-fn replay_with<C: Conformance + Send + 'static>(
-    c: C,
-    args: &ReplayArgs,
-    base: &str,
-) -> Result<outcome::Outcome>
+fn replay_with<C: Conformance + Send + 'static>(c: C, args: &ReplayArgs, base: &str) -> Result<Done>
 where
     <C::Model as stateright::Model>::State: Clone,
     <C::Model as stateright::Model>::Action: Clone,
@@ -273,7 +366,9 @@ where
             &progress("clients", args.json),
         )?;
         print_workload(&report, args.json)?;
-        return Ok(outcome::Outcome::holds_if(report.outcome.is_ok()));
+        return Ok(Done::Exit(outcome::Outcome::holds_if(
+            report.outcome.is_ok(),
+        )));
     }
     let paths = paths(c.model(), args, base)?;
     let report = driver::replay_paths(
@@ -284,8 +379,7 @@ where
         None,
         &progress("paths", args.json),
     )?;
-    print_report(&report, args.json)?;
-    Ok(report.outcome())
+    Ok(Done::Paths(Box::new(report)))
 }
 
 fn print_workload(r: &WorkloadReport, json: bool) -> Result<()> {
@@ -314,13 +408,21 @@ fn print_report(r: &ReplayReport, json: bool) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(r)?);
         return Ok(());
     }
+    print_paths(r);
+    println!("{}", r.coverage.render_line(&r.model));
+    Ok(())
+}
+
+/// The summary line and every failure of `r`, with the command that replays it.
+fn print_paths(r: &ReplayReport) {
     println!(
-        "replay {} on {:?}: {} path(s), {} steps, {} operations in {:.3}s ({:.0} steps/s): {}",
+        "replay {} on {:?}: {} path(s), {} steps, {} operations, {} negative steps in {:.3}s ({:.0} steps/s): {}",
         r.model,
         r.executor,
         r.paths,
         r.steps,
         r.operations,
+        r.refusals,
         r.elapsed_s,
         r.steps_per_s,
         if r.failures.is_empty() {
@@ -329,10 +431,22 @@ fn print_report(r: &ReplayReport, json: bool) -> Result<()> {
             format!("{} FAIL", r.failures.len())
         }
     );
+    if r.quiescent_compared + r.quiescent_not_compared > 0 {
+        println!(
+            "  ticks in order: {} quiescent point(s) compared with the model, {} not compared (several clients between them)",
+            r.quiescent_compared, r.quiescent_not_compared
+        );
+    }
     for f in &r.failures {
         println!("FAIL {}", f.name);
         if let Some(m) = &f.mismatch {
-            println!("  step {} ({}), {} differs", m.step, m.action, m.what);
+            match &m.refused {
+                Some(refused) => println!(
+                    "  after step {} ({}): {refused}, which the model does not enable, was not refused ({} differs)",
+                    m.step, m.action, m.what
+                ),
+                None => println!("  step {} ({}), {} differs", m.step, m.action, m.what),
+            }
             if let Some(op) = &m.op {
                 println!("  operation: {op}");
             }
@@ -350,7 +464,6 @@ fn print_report(r: &ReplayReport, json: bool) -> Result<()> {
         }
         println!("  replay: {}", f.command);
     }
-    Ok(())
 }
 
 /// `--target`: the workload against an outside stock service, its history checked against

@@ -242,7 +242,11 @@ impl CircuitBreaker {
         if permit.generation < inner.generation && permit.id < inner.next_permit {
             return Ok(BreakerRet::IgnoredStale);
         }
-        if permit.generation != inner.generation || !inner.outstanding.remove(&permit.id) {
+        let duplicate_counted = self.mutation == Some(Mutation::BreakerCountsDuplicateOutcome)
+            && permit.id < inner.next_permit;
+        if permit.generation != inner.generation
+            || (!inner.outstanding.remove(&permit.id) && !duplicate_counted)
+        {
             return Err(BreakerError::UnknownPermit { permit });
         }
         match inner.state {

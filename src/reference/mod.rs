@@ -13,6 +13,7 @@ pub mod component;
 pub mod inventory;
 pub mod mutation;
 pub mod saga;
+pub mod sync;
 pub mod token_bucket;
 
 pub use component::Component;

@@ -29,4 +29,25 @@ pub enum Mutation {
     BreakerAdmitsExtraHalfOpenCall,
     /// Token bucket: refill is not capped at the capacity.
     BucketRefillsPastCapacity,
+    /// Inventory: a payment that arrives after the reservation timed out (a late message) is
+    /// accepted and the released buyer counted as sold, instead of `NoReservation`.
+    InventoryAcceptsLatePayment,
+    /// Breaker: an outcome reported again with a permit already recorded (a duplicate) is
+    /// counted again instead of refused as `UnknownPermit`.
+    BreakerCountsDuplicateOutcome,
+    /// Token bucket: an acquire asking for more tokens than are left is granted and empties
+    /// the bucket (a saturating subtraction where a checked one belongs).
+    BucketGrantsWithoutTokens,
+    /// Saga: `Advance` on a finished saga finishes it again (logs a second `Finished`
+    /// record) instead of answering `AlreadyFinished`.
+    SagaRefinishesFinishedSaga,
+    /// Saga: a failed compensation's attempt number is counted per session (since the last
+    /// recovery) instead of over the saga's life, so after a crash the count starts again;
+    /// only a second failure of one compensation with a crash between shows it.
+    SagaCountsAttemptsPerSession,
+    /// Sharded store: when every shard looked empty in one pass, the buyer is told sold out
+    /// without the second pass under the refill lock, so a unit put back into a shard already
+    /// passed while the last unit elsewhere was taken is missed: sold out though no instant
+    /// had the stock empty.
+    ShardSkipsLockedRescan,
 }

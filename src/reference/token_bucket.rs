@@ -106,6 +106,7 @@ impl TokenBucket {
             let (refilled, tick) = self.refill(current, now_tick);
             let (remaining, granted) = match refilled.checked_sub(wanted_milli) {
                 Some(left) => (left, true),
+                None if self.mutation == Some(Mutation::BucketGrantsWithoutTokens) => (0, true),
                 None => (refilled, false),
             };
             let next = pack(remaining, tick);

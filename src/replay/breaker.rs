@@ -22,8 +22,19 @@
 //! | `Tick` | `Tick`: the clock advances `TICK_MS` | `Ticked` |
 //! | `Heal`, `Degrade` | none: the downstream's health is the environment's; each call carries its outcome | — |
 //!
+//! | — (negative step) | `Duplicate`: the outcome of the client's last recorded permit reported again (a never-issued permit when none was recorded) | `Refused` |
+//!
 //! A Closed call is one step in the model and two breaker operations here (the permit is
 //! needed to record the outcome); only the record changes the breaker's state.
+//!
+//! # Negative steps (refusals)
+//!
+//! At every state, a `Duplicate` (an outcome reported twice, or with a permit never issued)
+//! must be refused — `UnknownPermit`, or `IgnoredStale` when the permit is of an earlier
+//! state, both answered as `Refused` — with no change; while Open, and in HalfOpen once the
+//! model's `Probe` is not enabled (`Permitted` probes out), `Succeed`, `Fail` (a `Call`) and
+//! `Probe` (an `Acquire`) must be `Rejected` with no change. This is how inline replay sees a
+//! breaker that admits too many probes.
 //!
 //! # Abstraction function
 //!
@@ -39,11 +50,11 @@
 //! `openAdmitted` records — a call let through while Open — would show as a `TryAcquire`
 //! answer, and those are compared.
 //!
-//! Inline replay of model paths cannot see a breaker that admits too many probes: the model
-//! has no "call rejected" step (no call action is enabled while Open, nor in HalfOpen once
-//! `Permitted` probes are out), so a model path never asks for the extra probe. The
-//! sequential specification below does check every rejection, and the concurrent workload
-//! ([`Conformance::workload_step`]) asks for extra probes.
+//! The model has no "call rejected" step (no call action is enabled while Open, nor in
+//! HalfOpen once `Permitted` probes are out), so a model path alone never asks for an extra
+//! probe; the negative steps above do, the sequential specification below checks every
+//! rejection, and the concurrent workload ([`Conformance::workload_step`]) asks for extra
+//! probes.
 //!
 //! # Sequential specification (linearizability)
 //!
@@ -68,7 +79,7 @@
 //! after the acquire.
 
 use super::linearizability::{self, HistoryError, Operation, Outcome, SequentialSpec};
-use super::{Conformance, ExecutorChoice};
+use super::{Conformance, ExecutorChoice, Refusal};
 use crate::reference::breaker::{
     BreakerError, BreakerOp, BreakerRet, BreakerStateName, CircuitBreaker, Permit,
 };
@@ -110,6 +121,12 @@ pub enum BreakerCall {
         /// The downstream failed.
         failed: bool,
     },
+    /// A negative step: the outcome of the client's last recorded permit reported again, or
+    /// one for a permit never issued when the client has recorded none.
+    Duplicate {
+        /// The issuing client.
+        client: u64,
+    },
 }
 
 /// What a [`BreakerCall`] returned (permits stay inside [`BreakerImpl`]).
@@ -127,6 +144,9 @@ pub enum BreakerReply {
     IgnoredStale,
     /// `Record` with no permit kept: nothing was called.
     NoPermit,
+    /// `Duplicate`: the breaker refused the outcome (`UnknownPermit`, or `IgnoredStale` for a
+    /// permit of an earlier state).
+    Refused,
     /// The breaker refused the operation.
     Error(BreakerError),
 }
@@ -139,6 +159,8 @@ pub struct BreakerImpl {
     clock_ms: RwLock<u64>,
     /// Each client's kept permits, oldest first.
     held: Mutex<BTreeMap<u64, Vec<Permit>>>,
+    /// Each client's last recorded permit and its outcome (`true`: failed).
+    recorded: Mutex<BTreeMap<u64, (Permit, bool)>>,
 }
 
 impl BreakerImpl {
@@ -185,7 +207,7 @@ impl BreakerImpl {
     }
 
     fn held(&self) -> MutexGuard<'_, BTreeMap<u64, Vec<Permit>>> {
-        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.held)
     }
 
     /// Performs one operation.
@@ -195,8 +217,8 @@ impl BreakerImpl {
                 self.tick();
                 BreakerReply::Ticked
             }
-            BreakerCall::Call { failed, .. } => match self.try_acquire() {
-                Ok(Some(permit)) => self.record(permit, failed),
+            BreakerCall::Call { client, failed } => match self.try_acquire() {
+                Ok(Some(permit)) => self.record_for(client, permit, failed),
                 Ok(None) => BreakerReply::Rejected,
                 Err(r) => r,
             },
@@ -211,12 +233,40 @@ impl BreakerImpl {
             BreakerCall::Record { client, failed } => {
                 let permit = self.held().get_mut(&client).and_then(Vec::pop);
                 match permit {
-                    Some(permit) => self.record(permit, failed),
+                    Some(permit) => self.record_for(client, permit, failed),
                     None => BreakerReply::NoPermit,
+                }
+            }
+            BreakerCall::Duplicate { client } => {
+                let last = lock(&self.recorded).get(&client).copied();
+                let (permit, failed) = last.unwrap_or((
+                    Permit {
+                        generation: 0,
+                        id: u64::MAX,
+                    },
+                    false,
+                ));
+                match self.record(permit, failed) {
+                    BreakerReply::IgnoredStale
+                    | BreakerReply::Error(BreakerError::UnknownPermit { .. }) => {
+                        BreakerReply::Refused
+                    }
+                    other => other,
                 }
             }
         }
     }
+
+    /// Records `client`'s outcome `failed` with `permit`, remembering it for `Duplicate`.
+    fn record_for(&self, client: u64, permit: Permit, failed: bool) -> BreakerReply {
+        let reply = self.record(permit, failed);
+        lock(&self.recorded).insert(client, (permit, failed));
+        reply
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn reply(ret: Result<BreakerRet, BreakerError>) -> BreakerReply {
@@ -342,7 +392,47 @@ impl Conformance for BreakerConformance {
             breaker: CircuitBreaker::with_mutation(self.settings, mutation),
             clock_ms: RwLock::new(0),
             held: Mutex::new(BTreeMap::new()),
+            recorded: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    fn refusals(&self, s: &BreakerState) -> Vec<Refusal<BreakerCall, BreakerReply>> {
+        let client = CALLER;
+        let mut out = vec![Refusal {
+            action: "duplicate outcome".into(),
+            op: BreakerCall::Duplicate { client },
+            expected: BreakerReply::Refused,
+        }];
+        let rejects = match s.mode {
+            Mode::Open => true,
+            Mode::HalfOpen => self.model.step(s, BreakerAction::Probe).is_none(),
+            Mode::Closed => false,
+        };
+        if rejects {
+            let calls = [
+                (
+                    "Succeed",
+                    BreakerCall::Call {
+                        client,
+                        failed: false,
+                    },
+                ),
+                (
+                    "Fail",
+                    BreakerCall::Call {
+                        client,
+                        failed: true,
+                    },
+                ),
+                ("Probe", BreakerCall::Acquire { client }),
+            ];
+            out.extend(calls.into_iter().map(|(name, op)| Refusal {
+                action: name.into(),
+                op,
+                expected: BreakerReply::Rejected,
+            }));
+        }
+        out
     }
 
     fn operation(&self, action: &BreakerAction) -> Option<(BreakerCall, BreakerReply)> {
@@ -428,6 +518,10 @@ impl Conformance for BreakerConformance {
         a
     }
 
+    fn is_clock(&self, op: &BreakerCall) -> bool {
+        matches!(op, BreakerCall::Tick { .. })
+    }
+
     fn client(&self, op: &BreakerCall) -> u64 {
         client_of(op)
     }
@@ -498,13 +592,16 @@ fn client_of(op: &BreakerCall) -> u64 {
         BreakerCall::Tick { client }
         | BreakerCall::Call { client, .. }
         | BreakerCall::Acquire { client }
-        | BreakerCall::Record { client, .. } => client,
+        | BreakerCall::Record { client, .. }
+        | BreakerCall::Duplicate { client } => client,
     }
 }
 
 /// One atomic breaker step, as the sequential specification sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum BreakerStep {
+    /// A duplicate outcome: refused, nothing changes.
+    Duplicate,
     /// The clock advances one tick.
     Tick,
     /// `TryAcquire`: the permit is kept (`Acquire`) or recorded by the same call (`Call`).
@@ -549,6 +646,7 @@ pub fn split_calls(
         };
         match o.op {
             BreakerCall::Tick { .. } => push(BreakerStep::Tick, o.ret.clone(), 0),
+            BreakerCall::Duplicate { .. } => push(BreakerStep::Duplicate, o.ret.clone(), 0),
             BreakerCall::Acquire { client } => push(
                 BreakerStep::Acquire {
                     client,
@@ -665,6 +763,7 @@ impl SequentialSpec for BreakerSpec {
     ) -> Option<BreakerSpecState> {
         let s = &state.0;
         match (*op, ret) {
+            (BreakerStep::Duplicate, BreakerReply::Refused) => Some(state.clone()),
             (BreakerStep::Tick, BreakerReply::Ticked) => Some(
                 self.model_step(state, BreakerAction::Tick)
                     .unwrap_or_else(|| state.clone()),

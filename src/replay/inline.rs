@@ -1,5 +1,7 @@
 //! Inline replay: a model path run step by step on one thread, the implementation's abstract
-//! state compared with the model's after every step.
+//! state compared with the model's after every step, and at every state the operations the
+//! model does not enable offered to the implementation, each required to be refused with no
+//! observable change (negative steps).
 
 use super::{Conformance, ExecutorChoice};
 use crate::reference::Mutation;
@@ -17,8 +19,13 @@ pub struct Mismatch {
     pub action: String,
     /// The implementation operation it performed, if any.
     pub op: Option<Json>,
-    /// What differs: `state` or `result`.
+    /// What differs: `state` or `result`; for a negative step `refusal` (the answer) or
+    /// `refusal state` (the observable state changed).
     pub what: &'static str,
+    /// A negative step: the action the model does not enable that the implementation did not
+    /// refuse as documented (offered in the state reached after `step`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
     /// The model's side.
     pub expected: Json,
     /// The implementation's side.
@@ -30,8 +37,11 @@ pub struct Mismatch {
 pub struct InlineOutcome {
     /// Actions replayed (internal ones included).
     pub steps: usize,
-    /// Implementation operations performed.
+    /// Implementation operations performed (negative steps not included).
     pub operations: usize,
+    /// Negative steps offered (operations the model does not enable), refused as required
+    /// unless `mismatch` says otherwise.
+    pub refusals: usize,
     /// The first mismatch, if any.
     pub mismatch: Option<Mismatch>,
 }
@@ -65,9 +75,20 @@ where
                 action: "Init".into(),
                 op: None,
                 what: "state",
+                refused: None,
                 expected: json(&start.0),
                 actual: json(&start.1),
             }),
+            refusals: 0,
+        };
+    }
+    let mut refusals = 0;
+    if let Some(mismatch) = refuse_all(c, &imp, &state, &start.0, 0, "Init", &mut refusals) {
+        return InlineOutcome {
+            steps: 0,
+            operations,
+            refusals,
+            mismatch: Some(mismatch),
         };
     }
     for (i, action) in actions.iter().enumerate() {
@@ -76,11 +97,13 @@ where
             return InlineOutcome {
                 steps: i,
                 operations,
+                refusals,
                 mismatch: Some(Mismatch {
                     step: i + 1,
                     action: name,
                     op: None,
                     what: "model",
+                    refused: None,
                     expected: Json::String("an enabled action".into()),
                     actual: Json::String("the model has no successor for it".into()),
                 }),
@@ -96,11 +119,13 @@ where
                 return InlineOutcome {
                     steps: i + 1,
                     operations,
+                    refusals,
                     mismatch: Some(Mismatch {
                         step: i + 1,
                         action: name,
                         op: op_json,
                         what: "result",
+                        refused: None,
                         expected: json(&predicted),
                         actual: json(&ret),
                     }),
@@ -117,15 +142,62 @@ where
                     action: name,
                     op: op_json,
                     what: "state",
+                    refused: None,
                     expected: json(&expected),
                     actual: json(&actual),
                 }),
+                refusals,
+            };
+        }
+        if let Some(mismatch) = refuse_all(c, &imp, &state, &expected, i + 1, &name, &mut refusals)
+        {
+            return InlineOutcome {
+                steps: i + 1,
+                operations,
+                refusals,
+                mismatch: Some(mismatch),
             };
         }
     }
     InlineOutcome {
         steps: actions.len(),
         operations,
+        refusals,
         mismatch: None,
     }
+}
+
+/// Offers every refusal of `state` (reached by `action`, step `step`) to `imp`, whose
+/// observable state is `expected`; the first one not refused as documented, or that changed
+/// the observable state, is the mismatch.
+fn refuse_all<C: Conformance>(
+    c: &C,
+    imp: &C::Impl,
+    state: &<C::Model as Model>::State,
+    expected: &C::Abstract,
+    step: usize,
+    action: &str,
+    offered: &mut usize,
+) -> Option<Mismatch> {
+    for refusal in c.refusals(state) {
+        *offered += 1;
+        let ret = c.invoke(imp, c.client(&refusal.op) as usize, &refusal.op);
+        let mismatch = |what, expected: Json, actual: Json| Mismatch {
+            step,
+            action: action.to_string(),
+            op: Some(json(&refusal.op)),
+            what,
+            refused: Some(refusal.action.clone()),
+            expected,
+            actual,
+        };
+        if ret != refusal.expected {
+            return Some(mismatch("refusal", json(&refusal.expected), json(&ret)));
+        }
+        let after = c.observe(imp);
+        if after != *expected {
+            return Some(mismatch("refusal state", json(expected), json(&after)));
+        }
+    }
+    None
 }

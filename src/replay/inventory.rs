@@ -11,6 +11,16 @@
 //! | `Timeout(u)` | `Release{user: u}` | `Ok(Released)` |
 //! | `Read(u)` | none: the first half of one `Reserve` call | — |
 //!
+//! # Negative steps (refusals)
+//!
+//! At every state, for every user `u` not in the middle of a call (`reading`): `Pay(u)` and
+//! `Timeout(u)` when `u` holds no reservation (idle, sold — a duplicate payment —, released —
+//! a payment arriving after the timeout —, rejected) must get `NoReservation` naming `u`'s
+//! status; `Reserve(u)` while `u` holds a reservation or a purchase (a duplicate request)
+//! must get `AlreadyHolding`. Not offered: `Reserve(u)` after `u` was released or rejected —
+//! the model's buyers act once (a bound that keeps it finite), while the service documents
+//! that such a buyer may try again, so there is no refusal to require.
+//!
 //! # Abstraction function
 //!
 //! Snapshot → `{available, phase}`: `available` is the store's count; `phase` maps each user
@@ -35,7 +45,7 @@
 use super::linearizability::{
     self, check, check_partitioned, HistoryError, Operation, Outcome, SequentialSpec,
 };
-use super::{Conformance, ExecutorChoice};
+use super::{Conformance, ExecutorChoice, Refusal};
 use crate::reference::inventory::{
     AtomicStore, BuyerStatus, InventoryError, InventoryOp, InventoryRet, InventoryService,
     ShardedStore, UserId,
@@ -163,14 +173,17 @@ impl Conformance for InventoryConformance {
             // `shards >= 1`, so the store cannot refuse.
             match ShardedStore::with_mutation(self.stock, shards, mutation) {
                 Ok(store) => {
-                    return InventoryImpl::Sharded(InventoryService::new(self.stock, store))
+                    return InventoryImpl::Sharded(InventoryService::with_mutation(
+                        self.stock, store, mutation,
+                    ))
                 }
                 Err(_) => unreachable!("at least one shard"),
             }
         }
-        InventoryImpl::Atomic(InventoryService::new(
+        InventoryImpl::Atomic(InventoryService::with_mutation(
             self.stock,
             AtomicStore::with_mutation(self.stock, mutation),
+            mutation,
         ))
     }
 
@@ -192,6 +205,39 @@ impl Conformance for InventoryConformance {
             ),
             InventoryAction::Read(_) => return None,
         })
+    }
+
+    fn refusals(&self, state: &InventoryState) -> Vec<Refusal<InventoryOp, Ret>> {
+        let mut out = Vec::new();
+        for u in 0..self.users as usize {
+            let user = u as UserId + 1;
+            let phase = state.phase(u);
+            if phase == Phase::Reading {
+                continue;
+            }
+            let status = status_of(phase as u8);
+            if let Some(status @ (BuyerStatus::Reserved | BuyerStatus::Sold)) = status {
+                out.push(Refusal {
+                    action: format!("Reserve({user})"),
+                    op: InventoryOp::Reserve { user },
+                    expected: Err(InventoryError::AlreadyHolding { user, status }),
+                });
+            }
+            if status != Some(BuyerStatus::Reserved) {
+                let refused = Err(InventoryError::NoReservation { user, status });
+                out.push(Refusal {
+                    action: format!("Pay({user})"),
+                    op: InventoryOp::Pay { user },
+                    expected: refused.clone(),
+                });
+                out.push(Refusal {
+                    action: format!("Timeout({user})"),
+                    op: InventoryOp::Release { user },
+                    expected: refused,
+                });
+            }
+        }
+        out
     }
 
     fn invoke(&self, imp: &InventoryImpl, home: usize, op: &InventoryOp) -> Ret {

@@ -8,7 +8,9 @@
 //! and the sequential specification linearizability is checked against. Then:
 //!
 //! - [`inline::replay`] runs a model path step by step on one thread and compares the
-//!   abstract states after every step (the first mismatch is reported);
+//!   abstract states after every step (the first mismatch is reported); at every state it
+//!   also offers the operations the model does not enable there ([`Conformance::refusals`])
+//!   and requires each to be refused with the documented answer and no observable change;
 //! - [`concurrent::run`] runs the path's operations concurrently on the pool or pinned
 //!   executor (each client's order kept), records the history, and
 //!   [`linearizability`] checks it against the sequential specification.
@@ -21,6 +23,7 @@ pub mod inventory;
 pub mod linearizability;
 pub mod saga;
 pub mod store;
+pub mod sweep;
 pub mod token_bucket;
 
 use crate::reference::Mutation;
@@ -39,6 +42,19 @@ pub enum ExecutorChoice {
     Pool,
     /// One pinned worker per CPU, each with its own queue and its own stock shard.
     Pinned,
+}
+
+/// An implementation operation the model does not enable in some state (a duplicate, a late
+/// message, a call in the wrong state), with the refusal the implementation documents for it.
+/// Offering it must leave the observable state unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal<Op, Ret> {
+    /// What is offered, in the model's alphabet with its parameters (e.g. `Pay(2)`).
+    pub action: String,
+    /// The implementation operation.
+    pub op: Op,
+    /// The refusal it must answer.
+    pub expected: Ret,
 }
 
 /// How a model and its implementation correspond. One implementation per component.
@@ -70,12 +86,27 @@ pub trait Conformance: Sync {
         &self,
         action: &<Self::Model as stateright::Model>::Action,
     ) -> Option<(Self::Op, Self::Ret)>;
+    /// Every operation of the model's alphabet, with every parameter value, that the model
+    /// does not enable at `state` and that the implementation documents a refusal for, in a
+    /// fixed order. Inline replay offers each at each state of a path (negative steps); an
+    /// operation the model does not enable but the implementation is documented to accept is
+    /// left out, and the component's module doc says which and why.
+    fn refusals(
+        &self,
+        state: &<Self::Model as stateright::Model>::State,
+    ) -> Vec<Refusal<Self::Op, Self::Ret>>;
     /// Runs one operation on the caller's home worker `home`.
     fn invoke(&self, imp: &Self::Impl, home: usize, op: &Self::Op) -> Self::Ret;
     /// The abstraction function on the implementation's side.
     fn observe(&self, imp: &Self::Impl) -> Self::Abstract;
     /// The same abstraction on the model's side.
     fn abstract_model(&self, state: &<Self::Model as stateright::Model>::State) -> Self::Abstract;
+    /// True for a tick of the implementation's clock: concurrent replay of a path keeps
+    /// ticks in their order relative to the calls around them (each tick a quiescent point).
+    /// Default: the component has no clock.
+    fn is_clock(&self, _op: &Self::Op) -> bool {
+        false
+    }
     /// The client issuing `op` (its operations keep their order in concurrent runs).
     fn client(&self, op: &Self::Op) -> u64;
     /// Checks a concurrent history against the model as sequential specification.

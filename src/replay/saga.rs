@@ -42,6 +42,15 @@
 //! stuck on a model path. The orchestrator's `CompensationStuck` (a session that runs out of
 //! attempts) is a behaviour the model does not have; replay never reaches it.
 //!
+//! # Negative steps (refusals)
+//!
+//! At every state: while the saga is finished (`pc` `done` or `aborted`, the model enables no
+//! step action), `Advance` with either scripted answer must get `[AlreadyFinished(outcome)]`
+//! and call no service; while the orchestrator is down, `Advance` and a second `Crash` must be
+//! refused (`Refused`: nothing runs); while it is up, a second `Recover` must be refused. Not
+//! offered: `Crash` while up once the model's crash budget is spent — the bound is the
+//! model's, a process can always die.
+//!
 //! # Abstraction function
 //!
 //! Both sides map to [`SagaAbstract`]:
@@ -79,7 +88,7 @@
 //! find, because the orchestrator serialises its operations on a mutex.
 
 use super::linearizability::{check_partitioned, HistoryError, Operation, Outcome, SequentialSpec};
-use super::{Conformance, ExecutorChoice};
+use super::{Conformance, ExecutorChoice, Refusal};
 use crate::reference::saga::{
     RetryPolicy, SagaError, SagaOp, SagaOrchestrator, SagaOutcome, SagaPhase, SagaRet, StepFailure,
     StepHandler, TransientFailure,
@@ -649,6 +658,55 @@ impl Conformance for SagaConformance {
 
     fn operation(&self, action: &SagaAction) -> Option<(SagaCall, Ret)> {
         Some(self.operation_on(action, MODEL_SAGA))
+    }
+
+    fn refusals(&self, s: &SagaState) -> Vec<Refusal<SagaCall, Ret>> {
+        let saga = MODEL_SAGA;
+        let advance = |ok| SagaCall::Advance {
+            saga,
+            ok,
+            then_finish: false,
+        };
+        let names = ["Execute/Compensate", "Fail/CompensationFails"];
+        if !s.up {
+            let down = vec![Reply::Refused("the orchestrator is down")];
+            let mut out: Vec<_> = [true, false]
+                .into_iter()
+                .zip(names)
+                .map(|(ok, name)| Refusal {
+                    action: format!("{name} while down"),
+                    op: advance(ok),
+                    expected: down.clone(),
+                })
+                .collect();
+            out.push(Refusal {
+                action: "Crash while down".into(),
+                op: SagaCall::Crash { saga },
+                expected: down,
+            });
+            return out;
+        }
+        let mut out = vec![Refusal {
+            action: "Recover while up".into(),
+            op: SagaCall::Recover { saga },
+            expected: vec![Reply::Refused("the orchestrator is already running")],
+        }];
+        let outcome = match s.pc {
+            Pc::Done => SagaOutcome::Completed,
+            Pc::Aborted => SagaOutcome::Compensated,
+            Pc::Forward | Pc::Compensating | Pc::Lost => return out,
+        };
+        out.extend(
+            [true, false]
+                .into_iter()
+                .zip(names)
+                .map(|(ok, name)| Refusal {
+                    action: format!("{name} after the saga finished"),
+                    op: advance(ok),
+                    expected: vec![Reply::AlreadyFinished(outcome)],
+                }),
+        );
+        out
     }
 
     fn invoke(&self, imp: &SagaImpl, _home: usize, op: &SagaCall) -> Ret {

@@ -21,6 +21,12 @@
 //! rule, which is what is under test. The model's docs note that refilling lazily or at
 //! every tick is observationally the same.
 //!
+//! # Negative steps (refusals)
+//!
+//! At every state with no whole token left, `Acquire` (the model's `Acquire`, not enabled)
+//! must be `Denied` with the tokens unchanged. Not offered: `Acquire` with tokens left after
+//! `StopDemand` — the model's clients stopped, but the bucket documents that it grants.
+//!
 //! # Abstraction function
 //!
 //! Snapshot → tokens in milli-tokens (the model's `tokens × 1000`, so a fractional refill
@@ -42,7 +48,7 @@
 //! going backwards). No lock is added: the bucket's lock-freedom is what the pool runs.
 
 use super::linearizability::{self, HistoryError, Operation, Outcome, SequentialSpec};
-use super::{Conformance, ExecutorChoice};
+use super::{Conformance, ExecutorChoice, Refusal};
 use crate::reference::token_bucket::{BucketOp, BucketRet, TokenBucket, TokenBucketError};
 use crate::reference::Mutation;
 use crate::specs::TokenBucketSettings;
@@ -191,6 +197,17 @@ impl Conformance for BucketConformance {
         })
     }
 
+    fn refusals(&self, s: &BucketState) -> Vec<Refusal<BucketCall, BucketReply>> {
+        if s.tokens > 0 {
+            return Vec::new();
+        }
+        vec![Refusal {
+            action: "Acquire".into(),
+            op: BucketCall::Acquire { client: CALLER },
+            expected: BucketReply::Denied,
+        }]
+    }
+
     fn invoke(&self, imp: &BucketImpl, _home: usize, op: &BucketCall) -> BucketReply {
         imp.invoke(op)
     }
@@ -205,6 +222,10 @@ impl Conformance for BucketConformance {
         BucketAbstract {
             tokens_milli: u64::from(s.tokens) * 1_000,
         }
+    }
+
+    fn is_clock(&self, op: &BucketCall) -> bool {
+        matches!(op, BucketCall::Tick { .. })
     }
 
     fn client(&self, op: &BucketCall) -> u64 {

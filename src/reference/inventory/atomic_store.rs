@@ -1,7 +1,6 @@
 //! Stock as one atomic counter, taken with a compare-and-swap decrement-if-positive.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
+use crate::reference::sync::{widen_race_window, AtomicI64, Ordering};
 
 use super::store::{StockStore, TakeOutcome};
 use crate::reference::Mutation;
@@ -35,7 +34,7 @@ impl StockStore for AtomicStore {
             if self.units.load(Ordering::Acquire) <= 0 {
                 return TakeOutcome::SoldOut;
             }
-            std::thread::sleep(Duration::from_millis(1));
+            widen_race_window();
             self.units.fetch_sub(1, Ordering::AcqRel);
             return TakeOutcome::Taken;
         }

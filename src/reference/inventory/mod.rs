@@ -11,10 +11,13 @@ mod sharded_store;
 mod store;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
+
+use crate::reference::sync::{Mutex, MutexGuard};
+use crate::reference::Mutation;
 
 pub use atomic_store::AtomicStore;
 pub use sharded_store::{split_stock, ShardedStore, StockShard, ZeroShards};
@@ -93,6 +96,7 @@ pub struct InventoryService<S: StockStore> {
     initial_stock: u32,
     store: S,
     stripes: Box<[Mutex<Buyers>]>,
+    mutation: Option<Mutation>,
 }
 
 impl InventoryService<AtomicStore> {
@@ -115,11 +119,18 @@ impl InventoryService<ShardedStore> {
 impl<S: StockStore> InventoryService<S> {
     /// `store` must hold exactly `initial_stock` units.
     pub fn new(initial_stock: u32, store: S) -> Self {
+        Self::with_mutation(initial_stock, store, None)
+    }
+
+    /// TEST-ONLY: see [`Mutation`] (the store's mutations are the store's).
+    #[doc(hidden)]
+    pub fn with_mutation(initial_stock: u32, store: S, mutation: Option<Mutation>) -> Self {
         let stripes = (0..STRIPES).map(|_| Mutex::new(Buyers::new())).collect();
         InventoryService {
             initial_stock,
             store,
             stripes,
+            mutation,
         }
     }
 
@@ -164,7 +175,11 @@ impl<S: StockStore> InventoryService<S> {
             }
             InventoryOp::Pay { user } => {
                 let mut buyers = self.stripe(user);
-                Self::require_reservation(&buyers, user)?;
+                let late = self.mutation == Some(Mutation::InventoryAcceptsLatePayment)
+                    && buyers.get(&user) == Some(&BuyerStatus::Released);
+                if !late {
+                    Self::require_reservation(&buyers, user)?;
+                }
                 buyers.insert(user, BuyerStatus::Sold);
                 Ok(InventoryRet::Paid)
             }

@@ -13,8 +13,9 @@
 //! the lock) is where the `SoldOut` answer linearises. The fast path never blocks; the lock is
 //! only taken when stock is (nearly) exhausted or a reservation is returned, both rare.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::PoisonError;
+
+use crate::reference::sync::{AtomicI64, Mutex, Ordering};
 
 use thiserror::Error;
 
@@ -152,6 +153,9 @@ impl StockStore for ShardedStore {
             }
         }
         // The lock only excludes put_back; it guards no data, so a poisoned lock is still sound.
+        if self.mutation == Some(Mutation::ShardSkipsLockedRescan) {
+            return TakeOutcome::SoldOut;
+        }
         let _no_refills = self
             .refill_lock
             .lock()

@@ -333,6 +333,12 @@ impl<H: StepHandler> SagaOrchestrator<H> {
 
     fn advance(&self, running: &mut Running) -> Result<SagaRet, SagaError> {
         match running.progress.phase.clone() {
+            SagaPhase::Finished(outcome)
+                if self.mutation == Some(Mutation::SagaRefinishesFinishedSaga) =>
+            {
+                self.record(running, LogRecord::Finished { outcome })?;
+                Ok(SagaRet::Finished(outcome))
+            }
             SagaPhase::Finished(outcome) => Ok(SagaRet::AlreadyFinished(outcome)),
             SagaPhase::Forward { next_step } if next_step == self.definition.steps.len() => {
                 self.record(
@@ -377,13 +383,18 @@ impl<H: StepHandler> SagaOrchestrator<H> {
                         Ok(SagaRet::Compensated { step })
                     }
                     Err(_) => {
-                        let attempt = running
-                            .progress
-                            .compensation_failures
-                            .get(&step)
-                            .copied()
-                            .unwrap_or(0)
-                            + 1;
+                        let attempt =
+                            if self.mutation == Some(Mutation::SagaCountsAttemptsPerSession) {
+                                tried + 1
+                            } else {
+                                running
+                                    .progress
+                                    .compensation_failures
+                                    .get(&step)
+                                    .copied()
+                                    .unwrap_or(0)
+                                    + 1
+                            };
                         self.record(running, LogRecord::CompensationFailed { step, attempt })?;
                         if self.mutation == Some(Mutation::SagaNeverRetriesCompensation) {
                             self.record(
