@@ -48,13 +48,57 @@ pub fn free_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// A server process this module started: paused and resumed by signal, killed (after a
+/// resume, so a stopped process can die) when stopped or dropped.
+#[derive(Debug, Default)]
+struct Process {
+    child: Option<Child>,
+    paused: bool,
+}
+
+impl Process {
+    fn signal(&self, sig: i32) {
+        if let Some(child) = &self.child {
+            // SAFETY: kill(2) on our own child's pid; no memory is touched.
+            unsafe {
+                libc::kill(child.id() as i32, sig);
+            }
+        }
+    }
+
+    fn pause(&mut self) {
+        self.signal(libc::SIGSTOP);
+        self.paused = true;
+    }
+
+    fn resume(&mut self) {
+        self.signal(libc::SIGCONT);
+        self.paused = false;
+    }
+
+    fn stop(&mut self) {
+        if self.paused {
+            self.resume();
+        }
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// A private Redis server.
 #[derive(Debug)]
 pub struct RedisServer {
-    child: Option<Child>,
+    process: Process,
     port: u16,
     dir: tempfile::TempDir,
-    paused: bool,
 }
 
 fn wait_listening(
@@ -120,10 +164,9 @@ impl RedisServer {
             .prefix("flashcheck-redis")
             .tempdir()?;
         let mut s = RedisServer {
-            child: None,
+            process: Process::default(),
             port: free_port()?,
             dir,
-            paused: false,
         };
         s.spawn()?;
         Ok(s)
@@ -153,7 +196,7 @@ impl RedisServer {
             .stderr(Stdio::null())
             .spawn()?;
         wait_listening(self.addr(), &mut child, "redis-server", &log)?;
-        self.child = Some(child);
+        self.process.child = Some(child);
         Ok(())
     }
 
@@ -172,48 +215,21 @@ impl RedisServer {
         self.dir.path().to_path_buf()
     }
 
-    fn signal(&self, sig: i32) {
-        if let Some(child) = &self.child {
-            // SAFETY: kill(2) on our own child's pid; no memory is touched.
-            unsafe {
-                libc::kill(child.id() as i32, sig);
-            }
-        }
-    }
-
     /// Freezes the server (`SIGSTOP`): clients time out.
     pub fn pause(&mut self) {
-        self.signal(libc::SIGSTOP);
-        self.paused = true;
+        self.process.pause();
     }
 
     /// Lets it run again (`SIGCONT`).
     pub fn resume(&mut self) {
-        self.signal(libc::SIGCONT);
-        self.paused = false;
+        self.process.resume();
     }
 
     /// Kills it (`SIGKILL`) and starts it again on the same port and directory; it reloads
     /// the append-only file.
     pub fn kill_and_restart(&mut self) -> Result<(), ServerError> {
-        self.stop();
+        self.process.stop();
         self.spawn()
-    }
-
-    fn stop(&mut self) {
-        if self.paused {
-            self.resume();
-        }
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 
@@ -226,11 +242,10 @@ impl Drop for RedisServer {
 /// from 127.0.0.1 with no password and can create users.
 #[derive(Debug)]
 pub struct MariaDbServer {
-    child: Option<Child>,
+    process: Process,
     port: u16,
     dir: tempfile::TempDir,
     mariadbd: PathBuf,
-    paused: bool,
     grants: bool,
 }
 
@@ -285,11 +300,10 @@ impl MariaDbServer {
         }
         std::fs::create_dir(data.join(Self::DATABASE))?;
         let mut s = MariaDbServer {
-            child: None,
+            process: Process::default(),
             port: free_port()?,
             dir,
             mariadbd,
-            paused: false,
             grants,
         };
         // The free port may be taken before mariadbd binds it (other tests' clients use the
@@ -334,7 +348,7 @@ impl MariaDbServer {
         die_with_parent(&mut cmd);
         let mut child = cmd.spawn()?;
         wait_listening(self.addr(), &mut child, "mariadbd", &log)?;
-        self.child = Some(child);
+        self.process.child = Some(child);
         Ok(())
     }
 
@@ -348,48 +362,21 @@ impl MariaDbServer {
         format!("mysql://root@{}/{}", self.addr(), Self::DATABASE)
     }
 
-    fn signal(&self, sig: i32) {
-        if let Some(child) = &self.child {
-            // SAFETY: kill(2) on our own child's pid; no memory is touched.
-            unsafe {
-                libc::kill(child.id() as i32, sig);
-            }
-        }
-    }
-
     /// Freezes the server (`SIGSTOP`): clients time out.
     pub fn pause(&mut self) {
-        self.signal(libc::SIGSTOP);
-        self.paused = true;
+        self.process.pause();
     }
 
     /// Lets it run again (`SIGCONT`).
     pub fn resume(&mut self) {
-        self.signal(libc::SIGCONT);
-        self.paused = false;
+        self.process.resume();
     }
 
     /// Kills it (`SIGKILL`) and starts it again on the same port and data directory; InnoDB
     /// recovers from its redo log.
     pub fn kill_and_restart(&mut self) -> Result<(), ServerError> {
-        self.stop();
+        self.process.stop();
         self.spawn()
-    }
-
-    fn stop(&mut self) {
-        if self.paused {
-            self.resume();
-        }
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for MariaDbServer {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 
