@@ -298,20 +298,32 @@ fn show_progress(count: &AtomicU64, done: &AtomicBool, started: Instant) {
     bar.finish_and_clear();
 }
 
-/// Checks `model` and reports every property; see [`try_check`]. A search that cannot run
-/// (a worker thread refused, the parent log's file failing) is reported incomplete, every
-/// property `unknown` with the reason.
-pub fn check<M>(model: M, name: &str, command: String, options: &CheckOptions) -> CheckReport
-where
-    M: Spec + Clone + Send + Sync + 'static,
-    M::State: Clone
+/// What the engine asks of a model's state: hashable to a fingerprint, encodable for the
+/// frontier (`bfs`), shared between worker threads. Every type with these traits has it.
+pub trait EngineState:
+    Clone + Eq + Hash + std::fmt::Debug + serde::Serialize + serde::de::DeserializeOwned + Send + Sync
+{
+}
+
+impl<T> EngineState for T where
+    T: Clone
         + Eq
         + Hash
         + std::fmt::Debug
         + serde::Serialize
         + serde::de::DeserializeOwned
         + Send
-        + Sync,
+        + Sync
+{
+}
+
+/// Checks `model` and reports every property; see [`try_check`]. A search that cannot run
+/// (a worker thread refused, the parent log's file failing) is reported incomplete, every
+/// property `unknown` with the reason.
+pub fn check<M>(model: M, name: &str, command: String, options: &CheckOptions) -> CheckReport
+where
+    M: Spec + Clone + Send + Sync + 'static,
+    M::State: EngineState,
     M::Action: Clone + PartialEq + std::fmt::Debug + Send + Sync,
 {
     let fallback = model.clone();
@@ -356,14 +368,7 @@ pub fn try_check<M>(
 ) -> Result<CheckReport, CheckError>
 where
     M: Spec + Clone + Send + Sync + 'static,
-    M::State: Clone
-        + Eq
-        + Hash
-        + std::fmt::Debug
-        + serde::Serialize
-        + serde::de::DeserializeOwned
-        + Send
-        + Sync,
+    M::State: EngineState,
     M::Action: Clone + PartialEq + std::fmt::Debug + Send + Sync,
 {
     let started = Instant::now();
