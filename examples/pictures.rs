@@ -8,32 +8,36 @@
 //! - `<model>-<property>.dot` (+ `.svg`) for each failing property of two seed findings.
 
 use flashcheck::arith::spec::Spec;
-use flashcheck::catalog::{self, Constants, ModelName, Port};
 use flashcheck::check::CheckOptions;
+use flashcheck::registry::{builtin, Constants, Entry, Port};
 use flashcheck::report::dot::{counterexample_dot, render_svg, saga_dot};
 use flashcheck::report::figures::{growth_chart, latency_chart, GrowthMetric};
 use flashcheck::report::CheckReport;
-use flashcheck::tla::{self, TlaEngine, TlaOptions};
+use flashcheck::tla::{TlaEngine, TlaOptions};
 use flashcheck::twin;
 use std::path::{Path, PathBuf};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-fn port(model: ModelName, constants: &[String]) -> Result<(Constants, Port)> {
+fn port(model: &'static Entry, constants: &[String]) -> Result<(Constants, Port)> {
     let constants = Constants::parse(model, constants)?;
     let port = Port::build(&constants)?;
     Ok((constants, port))
 }
 
 /// The Rust port's report and its TLA+ twin's (tla-checker: no jar needed).
-fn both(model: ModelName, constants: &[String]) -> Result<[CheckReport; 2]> {
+fn both(model: &'static Entry, constants: &[String]) -> Result<[CheckReport; 2]> {
     let (parsed, port) = port(model, constants)?;
     let command = format!("flashcheck check {model} {}", parsed.as_args());
-    let rust = port.check(model.as_str(), command, &CheckOptions::default());
-    let dir = tempfile::tempdir()?;
-    let job = twin::job(model, &port, dir.path())?;
-    let tla = tla::run(&job, &TlaEngine::TlaChecker, &TlaOptions::default())?;
-    Ok([rust, tla])
+    let crossed = twin::cross(
+        &port,
+        command,
+        &CheckOptions::default(),
+        &TlaEngine::TlaChecker,
+        &TlaOptions::default(),
+        || {},
+    )?;
+    Ok([crossed.rust, crossed.twin])
 }
 
 /// Writes `name.dot` and, when Graphviz is installed, `name.svg`.
@@ -62,7 +66,7 @@ fn main() -> Result<()> {
             "Stock=2".into(),
             "Deduction=atomic".into(),
         ];
-        reports.extend(both(ModelName::Inventory, &constants)?);
+        reports.extend(both(&builtin::INVENTORY, &constants)?);
     }
     let states = growth_chart(
         &reports,
@@ -77,15 +81,15 @@ fn main() -> Result<()> {
     write_dot(
         &out,
         "saga-create_order",
-        &saga_dot(&catalog::load_saga_or_seed(None)?),
+        &saga_dot(&flashcheck::specs::load_saga_or_seed(None)?),
     )?;
 
     for (model, constants) in [
         (
-            ModelName::Inventory,
+            &builtin::INVENTORY,
             ["Users=3", "Stock=2", "Deduction=read_then_write"].as_slice(),
         ),
-        (ModelName::InventorySeed, ["Users=3", "Stock=2"].as_slice()),
+        (&builtin::INVENTORY_SEED, ["Users=3", "Stock=2"].as_slice()),
     ] {
         let constants: Vec<String> = constants.iter().map(|s| s.to_string()).collect();
         let (parsed, port) = port(model, &constants)?;

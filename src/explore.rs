@@ -7,7 +7,6 @@
 //! [`Spec::action_name`] names it and the state as the twin's variables ([`Spec::view`]) in
 //! JSON. The initial states have no step, so the Explorer shows those as `Debug`.
 
-use crate::catalog::Port;
 use flashcheck_models::Spec;
 use stateright::{Model, Property};
 use std::fmt::{self, Debug};
@@ -149,25 +148,13 @@ impl<M: Spec> Model for Explorable<M> {
     }
 }
 
-/// Serves the Explorer for `port` on `address` until the process ends.
+/// Serves the Explorer for `model` on `address` until the process ends.
 ///
 /// stateright's `serve` binds with `unwrap` (an address in use panics this thread), never
 /// returns, and reads its UI from `./ui/` when that directory exists (its development mode),
 /// else from the copy compiled in. It explores on demand: only the states the browser asks
 /// for, until "Run to completion".
-pub fn serve(port: Port, address: SocketAddr) {
-    match port {
-        Port::InventorySeed(m) => serve_model(m, address),
-        Port::Inventory(m) => serve_model(m, address),
-        Port::SagaSeed(m) => serve_model(m, address),
-        Port::Saga(m) => serve_model(m, address),
-        Port::BreakerSeed(m) => serve_model(m, address),
-        Port::Breaker(m) => serve_model(m, address),
-        Port::TokenBucket(m) => serve_model(m, address),
-    }
-}
-
-fn serve_model<M>(model: M, address: SocketAddr)
+pub fn serve<M>(model: M, address: SocketAddr)
 where
     M: Spec + Send + Sync + 'static,
     M::State: Debug + Hash + Send + Sync + Clone + PartialEq,
@@ -179,8 +166,14 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{build_port, ModelName};
-    use flashcheck_models::inventory::InventoryAction;
+    use crate::registry::{build_port, builtin, Entry, Port, Registry};
+    use flashcheck_models::breaker::Breaker;
+    use flashcheck_models::breaker_seed::BreakerSeed;
+    use flashcheck_models::inventory::{Inventory, InventoryAction};
+    use flashcheck_models::inventory_seed::Double11Seed;
+    use flashcheck_models::saga::Saga;
+    use flashcheck_models::saga_seed::SagaSeed;
+    use flashcheck_models::token_bucket::TokenBucket;
 
     /// Every property of `port`, through the wrapper, agrees with the model's own on every
     /// state within `depth` steps, and the wrapper keeps names and expectations.
@@ -222,27 +215,35 @@ mod tests {
 
     #[test]
     fn every_port_is_explorable_and_forwards_its_properties() {
-        for name in ModelName::ALL {
-            let (_, port) = build_port(name, &[], None).expect("defaults build");
-            match port {
-                Port::InventorySeed(m) => assert_forwards(m, 4),
-                Port::Inventory(m) => assert_forwards(m, 4),
-                Port::SagaSeed(m) => assert_forwards(m, 4),
-                Port::Saga(m) => assert_forwards(m, 4),
-                Port::BreakerSeed(m) => assert_forwards(m, 4),
-                Port::Breaker(m) => assert_forwards(m, 4),
-                Port::TokenBucket(m) => assert_forwards(m, 4),
-            }
+        fn forwards<M>(port: &Port)
+        where
+            M: Spec + Clone + 'static,
+            M::State: Debug + Clone,
+            M::Action: Debug,
+        {
+            assert_forwards(port.model::<M>().expect("the entry's type").clone(), 4)
+        }
+        type Forwards = fn(&Port);
+        let types: [(&Entry, Forwards); 7] = [
+            (&builtin::INVENTORY_SEED, forwards::<Double11Seed>),
+            (&builtin::INVENTORY, forwards::<Inventory>),
+            (&builtin::SAGA_SEED, forwards::<SagaSeed>),
+            (&builtin::SAGA, forwards::<Saga>),
+            (&builtin::BREAKER_SEED, forwards::<BreakerSeed>),
+            (&builtin::BREAKER, forwards::<Breaker>),
+            (&builtin::TOKEN_BUCKET, forwards::<TokenBucket>),
+        ];
+        assert_eq!(types.len(), Registry::builtin().entries().len());
+        for (entry, forwards) in types {
+            let (_, port) = build_port(entry, &[], None).expect("defaults build");
+            forwards(&port);
         }
     }
 
     #[test]
     fn steps_show_tla_names_and_variables() {
-        let (_, port) = build_port(ModelName::Inventory, &[], None).unwrap();
-        let Port::Inventory(model) = port else {
-            unreachable!()
-        };
-        let wrapped = Explorable::new(model);
+        let (_, port) = build_port(&builtin::INVENTORY, &[], None).unwrap();
+        let wrapped = Explorable::new(port.model::<Inventory>().unwrap().clone());
         let init = &wrapped.init_states()[0];
         let reserve = InventoryAction::Reserve(1);
         assert_eq!(wrapped.format_action(&reserve), "Reserve(1)");

@@ -4,11 +4,12 @@
 //! be decided ([`exit_code`]). Errors print as one line.
 
 mod alloc;
-mod commands;
 
 use clap::Parser;
-use flashcheck::cli::{Cli, Command};
+use flashcheck::cli::Cli;
+use flashcheck::commands;
 use flashcheck::outcome::Outcome;
+use flashcheck::registry::Registry;
 use std::process::ExitCode;
 
 /// The one table from outcome to exit code (the README's "Exit codes"; an error is 2).
@@ -24,28 +25,6 @@ fn exit_code(outcome: Outcome) -> u8 {
 #[global_allocator]
 static GLOBAL: alloc::HugePageAlloc = alloc::HugePageAlloc;
 
-fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    match cli.command {
-        Command::Check(args) => commands::check::run(&args),
-        Command::Tla(args) => commands::tla::run(&args),
-        Command::Cross(args) => commands::cross::run(&args),
-        Command::Traces(args) => commands::traces::run(&args),
-        Command::Replay(args) => commands::replay::run(&args),
-        Command::Arith(args) => commands::arith(&args),
-        Command::Hw(args) => {
-            flashcheck::exec::hw::run(&args, &mut std::io::stdout().lock())?;
-            Ok(Outcome::Holds)
-        }
-        Command::Bench(args) => commands::bench::run(&args),
-        Command::Audit(args) => commands::audit::run(&args),
-        Command::Explore(args) => commands::explore::run(&args),
-        Command::Cluster(command) => commands::cluster::run(&command),
-        Command::Lincheck(args) => commands::lincheck::run(&args),
-        Command::ServeReference(args) => commands::serve::serve_reference(&args),
-        Command::SagaChild(args) => commands::saga_child::run(&args),
-    }
-}
-
 fn main() -> ExitCode {
     // Die quietly when stdout closes early (`flashcheck ... | head`), as Unix filters do,
     // instead of panicking in println!.
@@ -57,7 +36,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
-    match run(cli) {
+    match commands::run(cli, &Registry::builtin()) {
         Ok(outcome) => ExitCode::from(exit_code(outcome)),
         Err(e) => {
             eprintln!("flashcheck: {e:#}");

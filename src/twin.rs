@@ -2,9 +2,10 @@
 //! choice of TLA+ engine, and the comparison `flashcheck cross` makes between the two
 //! reports (distinct-state counts and every property's verdict must be equal).
 
-use crate::catalog::{ModelName, Port};
+use crate::check::CheckOptions;
+use crate::registry::Port;
 use crate::report::CheckReport;
-use crate::tla::{self, TlaEngine, TlaError, TlaJob, TlaProperty};
+use crate::tla::{self, TlaEngine, TlaError, TlaJob, TlaOptions, TlaProperty};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -60,24 +61,21 @@ impl EngineChoice {
     }
 }
 
-/// Writes `model`'s embedded TLA+ module into `dir` and returns the job that checks `port`'s
-/// constants and properties with it.
-pub fn job(model: ModelName, port: &Port, dir: &Path) -> Result<TlaJob, TlaError> {
-    let (module, source) = model.tla_module();
-    let spec: PathBuf = dir.join(format!("{module}.tla"));
-    std::fs::write(&spec, source).map_err(|source| TlaError::Io {
+/// Writes the embedded TLA+ module of `port`'s model into `dir` and returns the job that
+/// checks `port`'s constants and properties with it.
+pub fn job(port: &Port, dir: &Path) -> Result<TlaJob, TlaError> {
+    let entry = port.entry();
+    let twin = entry.twin().map_err(|e| TlaError::Job(e.to_string()))?;
+    let spec: PathBuf = dir.join(format!("{}.tla", twin.module));
+    std::fs::write(&spec, twin.source).map_err(|source| TlaError::Io {
         context: format!("writing {}", spec.display()),
         source,
     })?;
     Ok(TlaJob {
-        model: model.as_str().to_string(),
+        model: entry.name.to_string(),
         spec,
         constants: port.tla_constants(),
-        model_values: model
-            .tla_model_values()
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        model_values: twin.model_values.iter().map(|s| s.to_string()).collect(),
         specification: "Spec".to_string(),
         properties: port
             .properties()
@@ -90,6 +88,47 @@ pub fn job(model: ModelName, port: &Port, dir: &Path) -> Result<TlaJob, TlaError
             .collect(),
         constraint: None,
         user_cfg: None,
+    })
+}
+
+/// A port and its TLA+ twin checked for the same constants.
+#[derive(Debug, Clone)]
+pub struct Crossed {
+    /// The Rust port's report.
+    pub rust: CheckReport,
+    /// The twin's report, with the port's annotation applied.
+    pub twin: CheckReport,
+    /// How they compare.
+    pub comparison: Comparison,
+}
+
+/// The one port-then-twin sequence: checks `port` with flashcheck's engine (`check`), calls
+/// `before_twin` (the `cross` command installs its Ctrl-C handlers there, the audit starts a
+/// spinner), runs its TLA+ twin on `engine` (`options`), applies the port's annotation to the
+/// twin's report as to its own, and compares them. `command` is the Rust report's reproduce
+/// line.
+pub fn cross(
+    port: &Port,
+    command: String,
+    check: &CheckOptions,
+    engine: &TlaEngine,
+    options: &TlaOptions,
+    before_twin: impl FnOnce(),
+) -> Result<Crossed, TlaError> {
+    let rust = port.check(port.entry().name, command, check);
+    before_twin();
+    let dir = tempfile::tempdir().map_err(|source| TlaError::Io {
+        context: "creating a temporary directory for the twin".into(),
+        source,
+    })?;
+    let job = job(port, dir.path())?;
+    let mut twin = tla::run(&job, engine, options)?;
+    port.annotate(&mut twin);
+    let comparison = compare(&rust, &twin);
+    Ok(Crossed {
+        rust,
+        twin,
+        comparison,
     })
 }
 

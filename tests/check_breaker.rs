@@ -2,8 +2,8 @@
 //! property's check were broken: a deliberately broken variant (a test-only wrapper that
 //! changes one step of the breaker) must produce the counterexample asserted here.
 
-use flashcheck::catalog::{Constants, ModelName, Port};
 use flashcheck::check::{self, CheckOptions};
+use flashcheck::registry::{builtin, Constants, Port};
 use flashcheck::report::{CheckReport, PropertyReport, Verdict};
 use flashcheck_models::breaker::{
     breaker_fairness, breaker_properties, breaker_view, describe_breaker, opens_under_failure,
@@ -15,7 +15,7 @@ use stateright::{Model, Property};
 
 fn check_named(constants: &[&str]) -> CheckReport {
     let constants = Constants::parse(
-        ModelName::Breaker,
+        &builtin::BREAKER,
         &constants.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
     )
     .unwrap();
@@ -343,7 +343,7 @@ fn default_constants_follow_breaker_toml() {
     .unwrap();
     let settings = file.circuit_breaker;
     let defaults: std::collections::BTreeMap<_, _> =
-        ModelName::Breaker.defaults().iter().copied().collect();
+        builtin::BREAKER.defaults.iter().copied().collect();
     let num: u64 = defaults["ThresholdNum"].parse().unwrap();
     let den: u64 = defaults["ThresholdDen"].parse().unwrap();
     assert_eq!(
@@ -369,14 +369,14 @@ fn bad_constants_are_refused() {
         "Comparison=gt",
         "WindowSize=-1",
     ] {
-        let constants = Constants::parse(ModelName::Breaker, &[bad.to_string()]).unwrap();
+        let constants = Constants::parse(&builtin::BREAKER, &[bad.to_string()]).unwrap();
         assert!(Port::build(&constants).is_err(), "{bad}");
     }
 }
 
 fn check_seed(constants: &[&str]) -> CheckReport {
     let constants = Constants::parse(
-        ModelName::BreakerSeed,
+        &builtin::BREAKER_SEED,
         &constants.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
     )
     .unwrap();

@@ -2,15 +2,15 @@
 //! tla/Double11Seed.tla), each with a run that would fail if the property's check were broken:
 //! a deliberately broken variant must produce the counterexample asserted here.
 
-use flashcheck::catalog::{Constants, ModelName, Port};
 use flashcheck::check::{self, CheckOptions};
 use flashcheck::outcome::Outcome;
+use flashcheck::registry::{builtin, Constants, Entry, Port};
 use flashcheck::report::{CheckReport, PropertyReport, Verdict};
 use flashcheck_models::inventory::{Deduction, Inventory};
 use flashcheck_models::{Liveness, Spec};
 use stateright::{Model, Property};
 
-fn check_named(model: ModelName, constants: &[&str]) -> CheckReport {
+fn check_named(model: &'static Entry, constants: &[&str]) -> CheckReport {
     let constants = Constants::parse(
         model,
         &constants.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
@@ -47,7 +47,7 @@ fn count(state: &std::collections::BTreeMap<String, serde_json::Value>, phase: &
 
 #[test]
 fn atomic_deduction_satisfies_every_property() {
-    let report = check_named(ModelName::Inventory, &["Users=4", "Stock=2"]);
+    let report = check_named(&builtin::INVENTORY, &["Users=4", "Stock=2"]);
     for p in &report.properties {
         assert_eq!(p.verdict, Verdict::Holds, "{}", p.name);
     }
@@ -58,7 +58,7 @@ fn atomic_deduction_satisfies_every_property() {
 #[test]
 fn read_then_write_oversells_with_a_shortest_counterexample() {
     let report = check_named(
-        ModelName::Inventory,
+        &builtin::INVENTORY,
         &["Users=3", "Stock=2", "Deduction=read_then_write"],
     );
     let p = property(&report, "no_oversell");
@@ -81,7 +81,7 @@ fn read_then_write_oversells_with_a_shortest_counterexample() {
 #[test]
 fn read_then_write_rejects_while_stock_is_back() {
     let report = check_named(
-        ModelName::Inventory,
+        &builtin::INVENTORY,
         &["Users=3", "Stock=2", "Deduction=read_then_write"],
     );
     let p = property(&report, "no_false_soldout");
@@ -97,12 +97,12 @@ fn read_then_write_rejects_while_stock_is_back() {
 
 #[test]
 fn the_whole_stock_cannot_sell_with_fewer_buyers() {
-    let report = check_named(ModelName::Inventory, &["Users=1", "Stock=2"]);
+    let report = check_named(&builtin::INVENTORY, &["Users=1", "Stock=2"]);
     let p = property(&report, "sold_out_reachable");
     assert_eq!(p.verdict, Verdict::Violated);
     assert!(p.counterexample.is_none());
     // With enough buyers the witness is the shortest selling path: reserve+pay per unit.
-    let report = check_named(ModelName::Inventory, &["Users=3", "Stock=2"]);
+    let report = check_named(&builtin::INVENTORY, &["Users=3", "Stock=2"]);
     let p = property(&report, "sold_out_reachable");
     assert_eq!(p.verdict, Verdict::Holds);
     assert_eq!(p.counterexample.as_ref().unwrap().len(), 5);
@@ -162,7 +162,7 @@ impl Spec for Unfair {
 
 #[test]
 fn settles_needs_fairness() {
-    let fair = check_named(ModelName::Inventory, &["Users=2", "Stock=1"]);
+    let fair = check_named(&builtin::INVENTORY, &["Users=2", "Stock=1"]);
     assert_eq!(property(&fair, "settles").verdict, Verdict::Holds);
     let unfair = Unfair(Inventory::new(2, 1, Deduction::Atomic).unwrap());
     let report = check::check(unfair, "unfair", "test".into(), &CheckOptions::default());
@@ -176,7 +176,7 @@ fn settles_needs_fairness() {
 
 #[test]
 fn seed_with_more_users_than_stock_deadlocks_and_starves() {
-    let report = check_named(ModelName::InventorySeed, &["Users=3", "Stock=2"]);
+    let report = check_named(&builtin::INVENTORY_SEED, &["Users=3", "Stock=2"]);
     assert_eq!(report.distinct_states, 26);
     assert_eq!(property(&report, "SafetyInvariant").verdict, Verdict::Holds);
     let deadlock = property(&report, "deadlock_free");
@@ -195,7 +195,7 @@ fn seed_with_more_users_than_stock_deadlocks_and_starves() {
 
 #[test]
 fn seed_with_enough_stock_passes_its_three_properties() {
-    let report = check_named(ModelName::InventorySeed, &["Users=3", "Stock=3"]);
+    let report = check_named(&builtin::INVENTORY_SEED, &["Users=3", "Stock=3"]);
     for p in &report.properties {
         assert_eq!(p.verdict, Verdict::Holds, "{}", p.name);
     }
@@ -214,7 +214,7 @@ fn bad_constants_are_refused_not_defaulted() {
     ] {
         let args: Vec<String> = bad.iter().map(|s| s.to_string()).collect();
         let built =
-            Constants::parse(ModelName::Inventory, &args).and_then(|c| Port::build(&c).map(|_| ()));
+            Constants::parse(&builtin::INVENTORY, &args).and_then(|c| Port::build(&c).map(|_| ()));
         assert!(built.is_err(), "{bad:?} was accepted");
     }
 }

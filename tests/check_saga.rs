@@ -3,9 +3,9 @@
 //! violations with their shortest counterexamples, and deliberately broken variants of
 //! `saga` (test-only wrappers) for the properties the seed does not violate.
 
-use flashcheck::catalog::{build_port, ModelName};
 use flashcheck::check::{self, CheckOptions};
 use flashcheck::outcome::Outcome;
+use flashcheck::registry::{build_port, builtin, Entry};
 use flashcheck::report::{CheckReport, PropertyReport, Verdict};
 use flashcheck_models::saga::{Saga, SagaAction, SagaState};
 use flashcheck_models::saga_history::{Effect, Event, Op, Pc};
@@ -20,7 +20,7 @@ fn saga_path(file: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(file)
 }
 
-fn check_named(model: ModelName, constants: &[&str], saga: Option<&str>) -> CheckReport {
+fn check_named(model: &'static Entry, constants: &[&str], saga: Option<&str>) -> CheckReport {
     let assignments: Vec<String> = constants.iter().map(|s| s.to_string()).collect();
     let path = saga.map(saga_path);
     let (_, port) = build_port(model, &assignments, path.as_deref()).unwrap();
@@ -57,7 +57,7 @@ fn saga_satisfies_every_property() {
             &["F=1", "R=2", "C=2"],
             &["F=0", "R=0", "C=0"],
         ] {
-            let report = check_named(ModelName::Saga, constants, saga);
+            let report = check_named(&builtin::SAGA, constants, saga);
             for p in &report.properties {
                 assert_eq!(
                     p.verdict,
@@ -75,7 +75,7 @@ fn saga_satisfies_every_property() {
 
 #[test]
 fn saga_seed_violates_what_the_python_gets_wrong() {
-    let report = check_named(ModelName::SagaSeed, &[], None);
+    let report = check_named(&builtin::SAGA_SEED, &[], None);
     assert_verdicts(
         &report,
         &[
@@ -139,7 +139,7 @@ fn saga_seed_violates_what_the_python_gets_wrong() {
 #[test]
 fn saga_seed_without_crashes_still_keeps_a_reservation() {
     // C=0: the failed compensation that is never retried is the only way to keep stock.
-    let report = check_named(ModelName::SagaSeed, &["C=0"], None);
+    let report = check_named(&builtin::SAGA_SEED, &["C=0"], None);
     assert_eq!(
         property(&report, "recovery_idempotent").verdict,
         Verdict::Holds
@@ -173,7 +173,7 @@ fn saga_seed_without_crashes_still_keeps_a_reservation() {
         ]
     );
     // R=0 and C=0: only the appended failed step remains wrong.
-    let report = check_named(ModelName::SagaSeed, &["C=0", "R=0"], None);
+    let report = check_named(&builtin::SAGA_SEED, &["C=0", "R=0"], None);
     assert_eq!(property(&report, "atomicity").verdict, Verdict::Holds);
     assert_eq!(
         property(&report, "reservation_released_on_abort").verdict,
@@ -187,7 +187,7 @@ fn saga_seed_without_crashes_still_keeps_a_reservation() {
 
 #[test]
 fn domain_properties_are_unknown_on_a_saga_without_those_steps() {
-    for model in [ModelName::Saga, ModelName::SagaSeed] {
+    for model in [&builtin::SAGA, &builtin::SAGA_SEED] {
         let report = check_named(
             model,
             &[],
@@ -367,10 +367,11 @@ impl Spec for Broken {
 }
 
 fn check_broken(flaw: Flaw) -> CheckReport {
-    let (_, port) = build_port(ModelName::Saga, &[], None).unwrap();
-    let flashcheck::catalog::Port::Saga(inner) = port else {
-        panic!("not a saga port")
-    };
+    let (_, port) = build_port(&builtin::SAGA, &[], None).unwrap();
+    let inner = port
+        .model::<flashcheck_models::saga::Saga>()
+        .expect("a saga port")
+        .clone();
     check::check(
         Broken { inner, flaw },
         "saga-broken",
@@ -528,7 +529,7 @@ fn bad_saga_files_exit_2_naming_file_line_and_reason() {
 fn the_embedded_seed_saga_is_the_file_in_specs() {
     let from_file =
         flashcheck::specs::load_saga(&saga_path("specs/create_order.saga.yaml")).unwrap();
-    assert_eq!(flashcheck::catalog::seed_saga(), from_file);
+    assert_eq!(flashcheck::specs::seed_saga(), from_file);
     assert_eq!(from_file.steps.len(), 4);
 }
 

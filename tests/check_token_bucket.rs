@@ -2,8 +2,8 @@
 //! the property's check were broken: a deliberately broken bucket (a test-only wrapper that
 //! changes one step) must produce the counterexample asserted here.
 
-use flashcheck::catalog::{Constants, ModelName, Port};
 use flashcheck::check::{self, CheckOptions};
+use flashcheck::registry::{builtin, Constants, Port};
 use flashcheck::report::{CheckReport, PropertyReport, Verdict};
 use flashcheck_models::token_bucket::{
     bucket_fairness, bucket_properties, bucket_view, describe_bucket, refills, BucketAction,
@@ -14,7 +14,7 @@ use stateright::{Model, Property};
 
 fn check_named(constants: &[&str]) -> CheckReport {
     let constants = Constants::parse(
-        ModelName::TokenBucket,
+        &builtin::TOKEN_BUCKET,
         &constants.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
     )
     .unwrap();
@@ -228,8 +228,8 @@ fn bad_constants_are_refused() {
         "RateWindow=16",
         "Capacity=x",
     ] {
-        let constants = Constants::parse(ModelName::TokenBucket, &[bad.to_string()]).unwrap();
+        let constants = Constants::parse(&builtin::TOKEN_BUCKET, &[bad.to_string()]).unwrap();
         assert!(Port::build(&constants).is_err(), "{bad}");
     }
-    assert!(Constants::parse(ModelName::TokenBucket, &["Tokens=3".to_string()]).is_err());
+    assert!(Constants::parse(&builtin::TOKEN_BUCKET, &["Tokens=3".to_string()]).is_err());
 }

@@ -4,9 +4,9 @@
 //! end the run with their exit codes and one line. Every process is started here on free
 //! loopback ports and killed at the end.
 
-use flashcheck::catalog::{build_port, Port};
 use flashcheck::check::cluster::{self, ClusterOptions, Routing};
 use flashcheck::check::CheckOptions;
+use flashcheck::registry::{build_port, Port};
 use flashcheck::report::{CheckReport, Engine, PropertyKind, Verdict};
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
@@ -152,7 +152,7 @@ fn safety(report: &CheckReport) -> Vec<(String, Verdict, usize)> {
 
 fn port(constants: &[&str]) -> Port {
     let args: Vec<String> = constants.iter().map(|s| s.to_string()).collect();
-    build_port(flashcheck::catalog::ModelName::Inventory, &args, None)
+    build_port(&flashcheck::registry::builtin::INVENTORY, &args, None)
         .unwrap()
         .1
 }
@@ -256,9 +256,10 @@ fn atomic_two_processes_match_one_process_check_and_tlc() {
 
 /// In-process runs through the library: `threads` workers in one process.
 fn in_process(constants: &[&str], threads: usize, routing: Routing) -> CheckReport {
-    let Port::Inventory(model) = port(constants) else {
-        unreachable!()
-    };
+    let model = port(constants)
+        .model::<flashcheck_models::inventory::Inventory>()
+        .expect("an inventory port")
+        .clone();
     let mut options = CheckOptions::default();
     options.threads = threads;
     let mut cluster_options = ClusterOptions::new(0, vec!["127.0.0.1:1".into()]).unwrap();

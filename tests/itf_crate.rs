@@ -2,17 +2,16 @@
 //! (a view's `Vec` as a `Vec`, a TLA+ set as a `BTreeSet`), and [`Encoding`]'s list of set
 //! variables checked against every TLA+ twin (issue 13, item 3).
 
-use flashcheck::catalog::{Constants, ModelName};
+use flashcheck::registry::{builtin, Constants, Entry, Registry};
 use flashcheck::trace::generate::{write_all, TraceRequest};
 use flashcheck::trace::Encoding;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-fn traces(model: ModelName, count: usize) -> (tempfile::TempDir, Vec<PathBuf>) {
+fn traces(model: &'static Entry, count: usize) -> (tempfile::TempDir, Vec<PathBuf>) {
     let dir = tempfile::tempdir().unwrap();
     let request = TraceRequest {
-        model,
         constants: Constants::parse(model, &[]).unwrap(),
         count,
         depth: 12,
@@ -105,7 +104,7 @@ struct Bucket {
 
 #[test]
 fn the_itf_crate_reads_the_breaker_window_as_a_vec() {
-    let (_dir, files) = traces(ModelName::Breaker, 20);
+    let (_dir, files) = traces(&builtin::BREAKER, 20);
     let mut longest = 0;
     for file in &files {
         let trace = decode::<Breaker>(file);
@@ -119,7 +118,7 @@ fn the_itf_crate_reads_the_breaker_window_as_a_vec() {
 
 #[test]
 fn the_itf_crate_reads_the_seed_orders_as_a_set() {
-    let (_dir, files) = traces(ModelName::InventorySeed, 10);
+    let (_dir, files) = traces(&builtin::INVENTORY_SEED, 10);
     let mut biggest = 0;
     for file in &files {
         for state in decode::<InventorySeed>(file).states {
@@ -132,13 +131,13 @@ fn the_itf_crate_reads_the_seed_orders_as_a_set() {
 
 #[test]
 fn the_itf_crate_reads_every_replayable_model_with_its_view_types() {
-    for file in traces(ModelName::Inventory, 5).1 {
+    for file in traces(&builtin::INVENTORY, 5).1 {
         decode::<Inventory>(&file);
     }
-    for file in traces(ModelName::Saga, 5).1 {
+    for file in traces(&builtin::SAGA, 5).1 {
         decode::<Saga>(&file);
     }
-    for file in traces(ModelName::TokenBucket, 5).1 {
+    for file in traces(&builtin::TOKEN_BUCKET, 5).1 {
         decode::<Bucket>(&file);
     }
 }
@@ -163,8 +162,8 @@ fn the_old_map_encoding_and_numeric_meta_are_refused_by_the_itf_crate() {
 /// ones [`Encoding::of`] writes as `#set`.
 #[test]
 fn encoding_sets_are_the_twins_set_variables() {
-    for model in ModelName::ALL {
-        let (_, tla) = model.tla_module();
+    for &model in Registry::builtin().entries() {
+        let tla = model.twin.expect("every built-in model has a twin").source;
         let init = tla
             .split("Init ==")
             .nth(1)

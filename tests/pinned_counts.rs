@@ -8,15 +8,15 @@
 //! depth and every safety verdict (issue 11), and through the engine on two threads, which
 //! must agree with one thread on counts, depth, verdicts and counterexample lengths.
 
-use flashcheck::catalog::{build_port, ModelName};
 use flashcheck::check::{CheckEngine, CheckOptions};
+use flashcheck::registry::{build_port, builtin, Entry};
 use flashcheck::report::{CheckReport, Engine, PropertyKind};
 use flashcheck::twin;
 use std::path::Path;
 
 /// Checks the port of `model` with the constants of the recorded TLC report `fixture` (and
 /// the saga file `saga`, for the saga models) and asserts it agrees with TLC.
-fn pinned(fixture: &str, model: ModelName, saga: Option<&str>, distinct: u64) {
+fn pinned(fixture: &str, model: &'static Entry, saga: Option<&str>, distinct: u64) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let path = root.join(format!("tests/fixtures/tlc-reports/{fixture}.json"));
     let mut tlc: CheckReport =
@@ -36,7 +36,7 @@ fn pinned(fixture: &str, model: ModelName, saga: Option<&str>, distinct: u64) {
         .constants
         .iter()
         .filter(|(k, v)| k != v)
-        .filter(|(k, _)| !model.uses_saga() || ["F", "R", "C"].contains(&k.as_str()))
+        .filter(|(k, _)| !model.uses_saga || ["F", "R", "C"].contains(&k.as_str()))
         .map(|(k, v)| format!("{k}={}", v.trim_matches('"')))
         .collect();
     let file = saga.map(|s| root.join(format!("tests/fixtures/sagas/{s}.saga.yaml")));
@@ -112,33 +112,33 @@ fn outline(r: &CheckReport) -> Outline {
 
 #[test]
 fn inventory_atomic_matches_tlc() {
-    pinned("inventory-atomic-3-2", ModelName::Inventory, None, 83);
-    pinned("inventory-atomic-5-3", ModelName::Inventory, None, 1967);
-    pinned("inventory-atomic-8-5", ModelName::Inventory, None, 220_068);
+    pinned("inventory-atomic-3-2", &builtin::INVENTORY, None, 83);
+    pinned("inventory-atomic-5-3", &builtin::INVENTORY, None, 1967);
+    pinned("inventory-atomic-8-5", &builtin::INVENTORY, None, 220_068);
 }
 
 #[test]
 fn inventory_read_then_write_matches_tlc() {
-    pinned("inventory-rtw-3-2", ModelName::Inventory, None, 481);
-    pinned("inventory-rtw-4-3", ModelName::Inventory, None, 4922);
-    pinned("inventory-rtw-5-3", ModelName::Inventory, None, 60_515);
+    pinned("inventory-rtw-3-2", &builtin::INVENTORY, None, 481);
+    pinned("inventory-rtw-4-3", &builtin::INVENTORY, None, 4922);
+    pinned("inventory-rtw-5-3", &builtin::INVENTORY, None, 60_515);
 }
 
 #[test]
 fn inventory_seed_matches_tlc() {
-    pinned("seed-3-2", ModelName::InventorySeed, None, 26);
-    pinned("seed-2-3", ModelName::InventorySeed, None, 9);
-    pinned("seed-8-5", ModelName::InventorySeed, None, 6432);
-    pinned("seed-5-8", ModelName::InventorySeed, None, 243);
+    pinned("seed-3-2", &builtin::INVENTORY_SEED, None, 26);
+    pinned("seed-2-3", &builtin::INVENTORY_SEED, None, 9);
+    pinned("seed-8-5", &builtin::INVENTORY_SEED, None, 6432);
+    pinned("seed-5-8", &builtin::INVENTORY_SEED, None, 243);
 }
 
 #[test]
 fn saga_matches_tlc() {
-    pinned("saga.seed.1-1-1", ModelName::Saga, None, 58);
-    pinned("saga.seed.1-2-2", ModelName::Saga, None, 125);
+    pinned("saga.seed.1-1-1", &builtin::SAGA, None, 58);
+    pinned("saga.seed.1-2-2", &builtin::SAGA, None, 125);
     pinned(
         "saga.flash_sale_8.1-3-3",
-        ModelName::Saga,
+        &builtin::SAGA,
         Some("flash_sale_8"),
         876,
     );
@@ -146,11 +146,11 @@ fn saga_matches_tlc() {
 
 #[test]
 fn saga_seed_matches_tlc() {
-    pinned("saga-seed.seed.1-1-1", ModelName::SagaSeed, None, 106);
-    pinned("saga-seed.seed.0-1-1", ModelName::SagaSeed, None, 9);
+    pinned("saga-seed.seed.1-1-1", &builtin::SAGA_SEED, None, 106);
+    pinned("saga-seed.seed.0-1-1", &builtin::SAGA_SEED, None, 9);
     pinned(
         "saga-seed.flash_sale_8.1-1-1",
-        ModelName::SagaSeed,
+        &builtin::SAGA_SEED,
         Some("flash_sale_8"),
         1786,
     );
@@ -158,23 +158,23 @@ fn saga_seed_matches_tlc() {
 
 #[test]
 fn breaker_matches_tlc() {
-    pinned("breaker-4-4-3-2-gt", ModelName::Breaker, None, 198);
-    pinned("breaker-6-8-4-3-ge", ModelName::Breaker, None, 3669);
-    pinned("breaker-10-12-5-4-gt", ModelName::Breaker, None, 75_441);
+    pinned("breaker-4-4-3-2-gt", &builtin::BREAKER, None, 198);
+    pinned("breaker-6-8-4-3-ge", &builtin::BREAKER, None, 3669);
+    pinned("breaker-10-12-5-4-gt", &builtin::BREAKER, None, 75_441);
 }
 
 #[test]
 fn breaker_seed_matches_tlc() {
-    pinned("breaker-seed-4-4-3-2-gt", ModelName::BreakerSeed, None, 129);
+    pinned("breaker-seed-4-4-3-2-gt", &builtin::BREAKER_SEED, None, 129);
     pinned(
         "breaker-seed-6-8-4-3-ge",
-        ModelName::BreakerSeed,
+        &builtin::BREAKER_SEED,
         None,
         1131,
     );
     pinned(
         "breaker-seed-10-12-5-4-gt",
-        ModelName::BreakerSeed,
+        &builtin::BREAKER_SEED,
         None,
         11_403,
     );
@@ -182,7 +182,7 @@ fn breaker_seed_matches_tlc() {
 
 #[test]
 fn token_bucket_matches_tlc() {
-    pinned("token-bucket-3-1-3", ModelName::TokenBucket, None, 322);
-    pinned("token-bucket-5-2-4", ModelName::TokenBucket, None, 8424);
-    pinned("token-bucket-4-1-5", ModelName::TokenBucket, None, 6912);
+    pinned("token-bucket-3-1-3", &builtin::TOKEN_BUCKET, None, 322);
+    pinned("token-bucket-5-2-4", &builtin::TOKEN_BUCKET, None, 8424);
+    pinned("token-bucket-4-1-5", &builtin::TOKEN_BUCKET, None, 6912);
 }

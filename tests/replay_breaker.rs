@@ -6,8 +6,8 @@
 mod support;
 
 use assert_cmd::Command;
-use flashcheck::catalog::{Constants, ModelName, Port};
 use flashcheck::reference::Mutation;
+use flashcheck::registry::{builtin, Constants, Port};
 use flashcheck::replay::breaker::{
     split_calls, BreakerCall, BreakerConformance, BreakerReply, CALLER,
 };
@@ -21,13 +21,14 @@ use flashcheck_models::breaker::{Breaker, BreakerAction, BreakerConfig, BreakerS
 use stateright::Model;
 use std::sync::Arc;
 
-/// The catalog's scaled defaults (window 4, minimum 4, 3 ticks, 2 probes, > 1/2).
+/// The registered scaled defaults (window 4, minimum 4, 3 ticks, 2 probes, > 1/2).
 fn defaults() -> Breaker {
-    let constants = Constants::parse(ModelName::Breaker, &[]).unwrap();
-    match Port::build(&constants).unwrap() {
-        Port::Breaker(m) => m,
-        _ => unreachable!(),
-    }
+    let constants = Constants::parse(&builtin::BREAKER, &[]).unwrap();
+    Port::build(&constants)
+        .unwrap()
+        .model::<Breaker>()
+        .expect("a breaker port")
+        .clone()
 }
 
 /// A second shape: a window longer than the minimum (it slides), `>=`, three probes.
@@ -152,8 +153,7 @@ fn every_small_configuration_conforms_inline() {
 fn the_traces_library_replays_clean_inline_and_on_the_pool() {
     let dir = tempfile::tempdir().unwrap();
     let request = TraceRequest {
-        model: ModelName::Breaker,
-        constants: Constants::parse(ModelName::Breaker, &[]).unwrap(),
+        constants: Constants::parse(&builtin::BREAKER, &[]).unwrap(),
         count: 40,
         depth: 40,
         seed: 11,

@@ -5,7 +5,9 @@
 //! at exactly the step the model predicts, with the refused action named, and the same walks
 //! pass without it.
 
-use flashcheck::catalog::{seed_saga, step_list};
+use flashcheck::registry::builtin::saga::step_list;
+use flashcheck::specs::seed_saga;
+
 use flashcheck::reference::Mutation;
 use flashcheck::replay::breaker::BreakerConformance;
 use flashcheck::replay::driver::{

@@ -5,14 +5,16 @@
 //! needs z3 or TLC.
 
 use assert_cmd::Command;
-use flashcheck::catalog::{seed_saga, step_list, Constants, ModelName};
 use flashcheck::reference::Mutation;
+use flashcheck::registry::builtin::saga::step_list;
+use flashcheck::registry::{builtin, Constants};
 use flashcheck::replay::driver::{
     itf_paths, replay_paths, replay_workload, seeded_walks, PathResult, PathToReplay,
 };
 use flashcheck::replay::linearizability::Outcome;
 use flashcheck::replay::saga::SagaConformance;
 use flashcheck::replay::{Conformance, ExecutorChoice};
+use flashcheck::specs::seed_saga;
 use flashcheck::trace::generate::{write_all, TraceRequest};
 use flashcheck_models::saga::{Saga, SagaAction, SagaState};
 use flashcheck_models::saga_history::Pc;
@@ -95,8 +97,7 @@ fn the_correct_orchestrator_conforms_on_the_pool() {
 fn itf_traces_written_by_traces_replay_clean() {
     let dir = tempfile::tempdir().unwrap();
     let request = TraceRequest {
-        model: ModelName::Saga,
-        constants: Constants::parse(ModelName::Saga, &[]).unwrap(),
+        constants: Constants::parse(&builtin::SAGA, &[]).unwrap(),
         count: 40,
         depth: 30,
         seed: 11,

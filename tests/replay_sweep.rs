@@ -3,8 +3,8 @@
 //! without the user guessing `-c R=2`; a failure's reproduce line names its configuration.
 
 use assert_cmd::Command;
-use flashcheck::catalog::{build_port, ModelName, Port};
 use flashcheck::reference::Mutation;
+use flashcheck::registry::{build_port, builtin};
 use flashcheck::replay::driver::{replay_paths, seeded_walks, PathResult};
 use flashcheck::replay::saga::SagaConformance;
 use flashcheck::replay::{sweep, ExecutorChoice};
@@ -17,12 +17,13 @@ fn saga_replay(
     walks: usize,
     mutation: Option<Mutation>,
 ) -> (String, Vec<PathResult>) {
-    let (constants, port) = build_port(ModelName::Saga, assignments, None).unwrap();
-    let Port::Saga(model) = port else {
-        unreachable!()
-    };
+    let (constants, port) = build_port(&builtin::SAGA, assignments, None).unwrap();
+    let model = port
+        .model::<flashcheck_models::saga::Saga>()
+        .expect("a saga port")
+        .clone();
     let args = constants.as_args();
-    let c = SagaConformance::new(model, flashcheck::catalog::seed_saga()).unwrap();
+    let c = SagaConformance::new(model, flashcheck::specs::seed_saga()).unwrap();
     let paths = seeded_walks(&model_of(&c), 0, walks, 40, |seed| {
         format!("flashcheck replay saga {args} --no-sweep --generate 1 --seed {seed} --depth 40")
     });
@@ -56,7 +57,7 @@ fn a_bug_needing_a_second_retry_is_caught_only_by_the_sweep() {
         "the default bounds caught it: {failures:#?}"
     );
 
-    let configurations = sweep::configurations(ModelName::Saga, &[]);
+    let configurations = sweep::configurations(&builtin::SAGA, &[]);
     assert_eq!(configurations.len(), 9);
     let mut caught_in = Vec::new();
     for assignments in &configurations {

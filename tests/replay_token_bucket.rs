@@ -6,8 +6,8 @@
 mod support;
 
 use assert_cmd::Command;
-use flashcheck::catalog::{Constants, ModelName};
 use flashcheck::reference::Mutation;
+use flashcheck::registry::{builtin, Constants};
 use flashcheck::replay::concurrent::Plan;
 use flashcheck::replay::driver::{itf_paths, replay_paths, seeded_walks, PathResult, PathToReplay};
 use flashcheck::replay::token_bucket::{BucketCall, BucketConformance};
@@ -27,7 +27,7 @@ fn model(capacity: u64, rate: u64, rate_window: u64) -> TokenBucket {
     .unwrap()
 }
 
-/// The catalog's defaults (`Capacity = 3`, `Rate = 1`, `RateWindow = 3`) and two more shapes:
+/// The registered defaults (`Capacity = 3`, `Rate = 1`, `RateWindow = 3`) and two more shapes:
 /// a refill larger than one token, and a one-token bucket.
 fn models() -> [TokenBucket; 3] {
     [model(3, 1, 3), model(5, 2, 2), model(1, 1, 1)]
@@ -101,8 +101,7 @@ fn every_small_configuration_conforms_inline() {
 fn the_traces_library_replays_clean_inline_and_on_the_pool() {
     let dir = tempfile::tempdir().unwrap();
     let request = TraceRequest {
-        model: ModelName::TokenBucket,
-        constants: Constants::parse(ModelName::TokenBucket, &[]).unwrap(),
+        constants: Constants::parse(&builtin::TOKEN_BUCKET, &[]).unwrap(),
         count: 40,
         depth: 40,
         seed: 5,

@@ -8,8 +8,8 @@
 #[path = "support/skip.rs"]
 mod skip;
 
-use flashcheck::catalog::{self, Constants, ModelName, Port};
 use flashcheck::check::CheckOptions;
+use flashcheck::registry::{builtin, Constants, Entry, Port};
 use flashcheck::report::chart::{BarRow, LineChart, Marker, Segment, Series, StackedBarChart};
 use flashcheck::report::dot::{self, counterexample_dot, render_svg, render_svg_with, saga_dot};
 use flashcheck::report::figures::{growth_chart, latency_chart, FigureError, GrowthMetric};
@@ -19,7 +19,7 @@ use flashcheck::twin;
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 
-fn check(model: ModelName, constants: &[&str]) -> CheckReport {
+fn check(model: &'static Entry, constants: &[&str]) -> CheckReport {
     let constants = Constants::parse(
         model,
         &constants.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
@@ -32,7 +32,7 @@ fn check(model: ModelName, constants: &[&str]) -> CheckReport {
 }
 
 /// The same configuration checked by the in-process TLA+ engine (no jar needed).
-fn check_twin(model: ModelName, constants: &[&str]) -> CheckReport {
+fn check_twin(model: &'static Entry, constants: &[&str]) -> CheckReport {
     let constants = Constants::parse(
         model,
         &constants.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
@@ -40,7 +40,7 @@ fn check_twin(model: ModelName, constants: &[&str]) -> CheckReport {
     .unwrap();
     let port = Port::build(&constants).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let job = twin::job(model, &port, dir.path()).unwrap();
+    let job = twin::job(&port, dir.path()).unwrap();
     tla::run(&job, &TlaEngine::TlaChecker, &TlaOptions::default()).unwrap()
 }
 
@@ -239,8 +239,8 @@ fn inventory_growth_charts_from_real_checks() {
     let mut reports = Vec::new();
     for users in ["Users=1", "Users=2", "Users=3"] {
         let constants = [users, "Stock=2", "Deduction=atomic"];
-        reports.push(check(ModelName::Inventory, &constants));
-        reports.push(check_twin(ModelName::Inventory, &constants));
+        reports.push(check(&builtin::INVENTORY, &constants));
+        reports.push(check_twin(&builtin::INVENTORY, &constants));
     }
     let states = growth_chart(
         &reports,
@@ -273,7 +273,7 @@ fn inventory_growth_charts_from_real_checks() {
 
 #[test]
 fn growth_chart_refuses_reports_it_cannot_place() {
-    let mut r = check(ModelName::Inventory, &["Users=1", "Stock=1"]);
+    let mut r = check(&builtin::INVENTORY, &["Users=1", "Stock=1"]);
     let missing = growth_chart(
         std::slice::from_ref(&r),
         "Threads",
@@ -293,7 +293,7 @@ fn growth_chart_refuses_reports_it_cannot_place() {
 #[test]
 fn read_then_write_counterexample_as_dot() {
     let report = check(
-        ModelName::Inventory,
+        &builtin::INVENTORY,
         &["Users=3", "Stock=2", "Deduction=read_then_write"],
     );
     let p = report.property("no_oversell").unwrap();
@@ -317,7 +317,7 @@ fn read_then_write_counterexample_as_dot() {
 /// step stutters, drawn as a red self-loop on the shaded cycle start.
 #[test]
 fn seed_fairness_lasso_as_dot() {
-    let report = check(ModelName::InventorySeed, &["Users=3", "Stock=2"]);
+    let report = check(&builtin::INVENTORY_SEED, &["Users=3", "Stock=2"]);
     let p = report.property("FairnessProperty").unwrap();
     assert_eq!(p.verdict, Verdict::Violated);
     let cycle_start = p.cycle_start.unwrap();
@@ -333,7 +333,7 @@ fn seed_fairness_lasso_as_dot() {
 /// cycle start, not to itself. Built by hand from the seed lasso's shape.
 #[test]
 fn a_longer_cycle_closes_with_a_back_edge() {
-    let mut report = check(ModelName::InventorySeed, &["Users=3", "Stock=2"]);
+    let mut report = check(&builtin::INVENTORY_SEED, &["Users=3", "Stock=2"]);
     let p = report
         .properties
         .iter_mut()
@@ -360,7 +360,7 @@ fn a_longer_cycle_closes_with_a_back_edge() {
 #[test]
 fn create_order_saga_as_dot() {
     let saga = flashcheck::specs::load_saga(&spec_path("create_order.saga.yaml")).unwrap();
-    assert_eq!(saga, catalog::seed_saga());
+    assert_eq!(saga, flashcheck::specs::seed_saga());
     let dot = saga_dot(&saga);
     // Nodes: 4 steps (0-3), committed (4), aborted (5), 4 compensations (6-9).
     for edge in [
@@ -390,7 +390,7 @@ fn a_missing_graphviz_is_not_an_error() {
 /// (`CI=true`), where `scripts/setup` has installed Graphviz and its absence is a failure.
 #[test]
 fn graphviz_renders_deterministically() {
-    let saga = saga_dot(&catalog::seed_saga());
+    let saga = saga_dot(&flashcheck::specs::seed_saga());
     let Some(first) = render_svg(&saga).unwrap() else {
         skip::skip_unless_ci("Graphviz rendering", "`dot` not found on PATH");
         return;
@@ -402,7 +402,7 @@ fn graphviz_renders_deterministically() {
     assert!(first.contains("undo process_payment:"));
     assert_well_formed(&first);
 
-    let report = check(ModelName::InventorySeed, &["Users=3", "Stock=2"]);
+    let report = check(&builtin::INVENTORY_SEED, &["Users=3", "Stock=2"]);
     let lasso = counterexample_dot(&report, report.property("FairnessProperty").unwrap()).unwrap();
     let svg = render_svg(&lasso).unwrap().unwrap();
     assert_well_formed(&svg);
@@ -414,7 +414,7 @@ fn graphviz_renders_deterministically() {
 
 #[test]
 fn engines_are_named_in_the_legend() {
-    let mut r = check(ModelName::Inventory, &["Users=1", "Stock=1"]);
+    let mut r = check(&builtin::INVENTORY, &["Users=1", "Stock=1"]);
     r.engine = Engine::Tlc;
     let chart = growth_chart(&[r], "Users", &[], GrowthMetric::DistinctStates).unwrap();
     assert_eq!(chart.series[0].name, "inventory: TLA+ twin (TLC)");

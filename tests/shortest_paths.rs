@@ -2,10 +2,13 @@
 //! not shortest (TOOL-FACTS: a 6-step "sold out" came back as 10 steps). flashcheck's own BFS
 //! is; this test shows the difference on the inventory model, where it matters to a reader.
 
-use flashcheck::catalog::{Constants, ModelName, Port};
 use flashcheck::check::CheckOptions;
+use flashcheck::registry::{builtin, Constants, Entry, Port};
 use flashcheck::report::Verdict;
+use flashcheck_models::breaker_seed::BreakerSeed;
 use flashcheck_models::inventory::{Deduction, Inventory};
+use flashcheck_models::inventory_seed::Double11Seed;
+use flashcheck_models::token_bucket::TokenBucket;
 use stateright::{Checker, Model};
 
 #[test]
@@ -19,7 +22,7 @@ fn stateright_bfs_paths_are_longer_than_flashcheck_shortest_ones() {
         .len();
 
     let constants =
-        Constants::parse(ModelName::Inventory, &["Users=4".into(), "Stock=3".into()]).unwrap();
+        Constants::parse(&builtin::INVENTORY, &["Users=4".into(), "Stock=3".into()]).unwrap();
     let report = Port::build(&constants).unwrap().check(
         "inventory",
         "test".into(),
@@ -91,26 +94,30 @@ where
 /// or a discovery kept from a later level, fails here).
 #[test]
 fn every_counterexample_is_shortest_on_one_and_two_threads() {
-    let configs: [(ModelName, &[&str]); 5] = [
+    let configs: [(&'static Entry, &[&str]); 5] = [
         (
-            ModelName::Inventory,
+            &builtin::INVENTORY,
             &["Users=4", "Stock=3", "Deduction=read_then_write"],
         ),
-        (ModelName::Inventory, &["Users=5", "Stock=3"]),
-        (ModelName::InventorySeed, &["Users=4", "Stock=2"]),
-        (ModelName::BreakerSeed, &[]),
-        (ModelName::TokenBucket, &[]),
+        (&builtin::INVENTORY, &["Users=5", "Stock=3"]),
+        (&builtin::INVENTORY_SEED, &["Users=4", "Stock=2"]),
+        (&builtin::BREAKER_SEED, &[]),
+        (&builtin::TOKEN_BUCKET, &[]),
     ];
     for (model, args) in configs {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         let constants = Constants::parse(model, &args).unwrap();
         let port = Port::build(&constants).unwrap();
-        let reference = match &port {
-            Port::Inventory(m) => reference_lengths(m),
-            Port::InventorySeed(m) => reference_lengths(m),
-            Port::BreakerSeed(m) => reference_lengths(m),
-            Port::TokenBucket(m) => reference_lengths(m),
-            _ => unreachable!("not in the list above"),
+        let reference = if let Some(m) = port.model::<Inventory>() {
+            reference_lengths(m)
+        } else if let Some(m) = port.model::<Double11Seed>() {
+            reference_lengths(m)
+        } else if let Some(m) = port.model::<BreakerSeed>() {
+            reference_lengths(m)
+        } else if let Some(m) = port.model::<TokenBucket>() {
+            reference_lengths(m)
+        } else {
+            unreachable!("not in the list above")
         };
         assert!(!reference.is_empty(), "{model:?}: nothing discovered");
         for threads in [1, 2] {

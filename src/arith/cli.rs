@@ -138,8 +138,8 @@ pub fn run(args: &ArithArgs, out: &mut dyn Write) -> Result<crate::outcome::Outc
 /// `Stock = stock` (safety only, one thread): the measured sizes a state-space claim's bound
 /// is validated against.
 pub fn measure_model(model: &str, users: u64, stock: u64) -> Result<u64, String> {
-    use crate::catalog::{Constants, ModelName, Port};
-    let name = <ModelName as clap::ValueEnum>::from_str(model, false)?;
+    use crate::registry::{Constants, Port, Registry};
+    let name = Registry::builtin().get(model).map_err(|e| e.to_string())?;
     let constants = Constants::parse(name, &[format!("Users={users}"), format!("Stock={stock}")])
         .map_err(|e| e.to_string())?;
     let port = Port::build(&constants).map_err(|e| e.to_string())?;

@@ -1,6 +1,5 @@
 //! Command-line arguments: definitions only. `src/main.rs` dispatches them.
 
-use crate::catalog::ModelName;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -98,8 +97,9 @@ pub struct ServeReferenceArgs {
 /// A model and its constants.
 #[derive(Debug, Args)]
 pub struct ModelArgs {
-    /// The model.
-    pub model: ModelName,
+    /// The model (inventory-seed, inventory, saga-seed, saga, breaker-seed, breaker,
+    /// token-bucket).
+    pub model: String,
     /// A constant, NAME=VALUE (repeatable); unset ones take the built-in defaults.
     #[arg(short = 'c', long = "constant", value_name = "NAME=VALUE")]
     pub constants: Vec<String>,
@@ -111,12 +111,25 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
+    /// The model of `registry` these arguments name, built from their constants and saga.
+    pub fn build(
+        &self,
+        registry: &crate::registry::Registry,
+    ) -> Result<(crate::registry::Constants, crate::registry::Port), crate::registry::BuildError>
+    {
+        crate::registry::build_port(
+            registry.get(&self.model)?,
+            &self.constants,
+            self.saga.as_deref(),
+        )
+    }
+
     /// The command line `flashcheck SUBCOMMAND MODEL -c …` that reproduces a run with these
     /// model arguments: the constants after defaults and, when given, `--saga FILE`.
-    pub fn reproduce(&self, subcommand: &str, constants: &crate::catalog::Constants) -> String {
+    pub fn reproduce(&self, subcommand: &str, constants: &crate::registry::Constants) -> String {
         let mut command = format!(
             "flashcheck {subcommand} {} {}",
-            self.model.as_str(),
+            self.model,
             constants.as_args()
         );
         if let Some(saga) = &self.saga {
@@ -277,9 +290,10 @@ pub struct EngineArgs {
 /// `flashcheck tla`.
 #[derive(Debug, Args)]
 pub struct TlaArgs {
-    /// A built-in model's TLA+ twin.
+    /// A registered model's TLA+ twin (inventory-seed, inventory, saga-seed, saga,
+    /// breaker-seed, breaker, token-bucket).
     #[arg(required_unless_present = "spec")]
-    pub model: Option<ModelName>,
+    pub model: Option<String>,
     /// A constant of the built-in model, NAME=VALUE.
     #[arg(short = 'c', long = "constant", value_name = "NAME=VALUE")]
     pub constants: Vec<String>,

@@ -7,13 +7,13 @@
 //! Each measurement is a child process (this binary, `check ... --json`), so its peak
 //! resident memory comes from `wait4`'s rusage and no run inherits another's heap.
 
+use crate::cli::BenchArgs;
+use crate::outcome::Outcome;
+use crate::registry::{builtin, Constants, Port};
+use crate::report::{CheckReport, PropertyKind};
+use crate::tla::{self, TlaEngine, TlaOptions};
+use crate::twin::{self, EngineChoice};
 use anyhow::{bail, Context, Result};
-use flashcheck::catalog::{Constants, ModelName, Port};
-use flashcheck::cli::BenchArgs;
-use flashcheck::outcome::Outcome;
-use flashcheck::report::{CheckReport, PropertyKind};
-use flashcheck::tla::{self, TlaEngine, TlaOptions};
-use flashcheck::twin::{self, EngineChoice};
 use std::fmt::Write as _;
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -105,12 +105,12 @@ fn engine_args(
 /// TLC checking the same invariants (and deadlock) in one run: the safety-only workload.
 fn tlc_safety(users: u64, stock: u64, jar: &std::path::Path) -> Result<CheckReport> {
     let constants = Constants::parse(
-        ModelName::Inventory,
+        &builtin::INVENTORY,
         &[format!("Users={users}"), format!("Stock={stock}")],
     )?;
     let port = Port::build(&constants)?;
     let dir = tempfile::tempdir()?;
-    let mut job = twin::job(ModelName::Inventory, &port, dir.path())?;
+    let mut job = twin::job(&port, dir.path())?;
     job.properties.retain(|p| p.kind == PropertyKind::Always);
     let engine = TlaEngine::Tlc {
         jar: jar.to_path_buf(),

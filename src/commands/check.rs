@@ -1,12 +1,12 @@
 //! `flashcheck check`: the Rust port through flashcheck's engine (or stateright's checker).
 
 use super::print_report;
+use crate::check::{CheckOptions, NOT_CHECKED_BY_STATERIGHT, NOT_CHECKED_SAFETY_ONLY};
+use crate::cli::CheckArgs;
+use crate::outcome::Outcome;
+use crate::registry::Registry;
+use crate::report::{CheckReport, PropertyKind, Verdict};
 use anyhow::Result;
-use flashcheck::catalog::build_port;
-use flashcheck::check::{CheckOptions, NOT_CHECKED_BY_STATERIGHT, NOT_CHECKED_SAFETY_ONLY};
-use flashcheck::cli::CheckArgs;
-use flashcheck::outcome::Outcome;
-use flashcheck::report::{CheckReport, PropertyKind, Verdict};
 use std::time::Duration;
 
 /// Worker threads per available core that `--threads` may ask for.
@@ -25,7 +25,7 @@ pub fn timeout(secs: Option<f64>) -> Result<Option<Duration>> {
 /// (`--safety-only`, `--engine stateright`) do not make a complete search undecided.
 pub fn outcome(report: &CheckReport) -> Outcome {
     let outcome = report.outcome();
-    let skipped = |p: &flashcheck::report::PropertyReport| {
+    let skipped = |p: &crate::report::PropertyReport| {
         p.kind == PropertyKind::Eventually
             && p.verdict == Verdict::Unknown
             && matches!(
@@ -45,18 +45,13 @@ pub fn outcome(report: &CheckReport) -> Outcome {
 }
 
 /// Runs `flashcheck check`.
-pub fn run(args: &CheckArgs) -> Result<Outcome> {
+pub fn run(args: &CheckArgs, registry: &Registry) -> Result<Outcome> {
     if args.cluster.processes.is_some() {
-        return super::cluster::check(args);
+        return super::cluster::check(args, registry);
     }
-    let (constants, port) = build_port(
-        args.model.model,
-        &args.model.constants,
-        args.model.saga.as_deref(),
-    )?;
+    let (constants, port) = args.model.build(registry)?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
-    let mut options = CheckOptions::default();
-    options.threads = match args.threads {
+    let threads = match args.threads {
         Some(n) if n > THREADS_PER_CORE * cores => anyhow::bail!(
             "--threads {n}: at most {} on this machine ({THREADS_PER_CORE} per core)",
             THREADS_PER_CORE * cores
@@ -64,13 +59,17 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         Some(n) => n as usize,
         None => cores as usize,
     };
+    let mut options = CheckOptions {
+        threads,
+        ..CheckOptions::default()
+    };
     options.limits.max_states = args.max_states;
     options.limits.timeout = timeout(args.timeout)?;
     options.progress = !args.output.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     options.liveness = !args.safety_only;
     options.engine = args.engine;
     let command = args.model.reproduce("check", &constants);
-    let report = port.try_check(args.model.model.as_str(), command, &options)?;
+    let report = port.try_check(&args.model.model, command, &options)?;
     print_report(&report, &args.output);
     Ok(outcome(&report))
 }

@@ -2,16 +2,16 @@
 //! `flashcheck cluster manifest` (the Kubernetes objects that start them).
 
 use super::print_report;
+use crate::check::cluster::{hosts, manifest, ClusterOptions};
+use crate::check::CheckOptions;
+use crate::cli::{CheckArgs, ClusterCommand};
+use crate::outcome;
+use crate::registry::Registry;
 use anyhow::{Context, Result};
-use flashcheck::catalog::{build_port, Port};
-use flashcheck::check::cluster::{self, hosts, manifest, ClusterOptions, Outcome};
-use flashcheck::check::CheckOptions;
-use flashcheck::cli::{CheckArgs, ClusterCommand};
-use flashcheck::outcome;
 use std::time::Duration;
 
 /// Runs one process of `flashcheck check --processes N --process I --hosts FILE`.
-pub fn check(args: &CheckArgs) -> Result<outcome::Outcome> {
+pub fn check(args: &CheckArgs, registry: &Registry) -> Result<outcome::Outcome> {
     let c = &args.cluster;
     let (Some(processes), Some(process), Some(hosts_file)) = (c.processes, c.process, &c.hosts)
     else {
@@ -28,13 +28,11 @@ pub fn check(args: &CheckArgs) -> Result<outcome::Outcome> {
                 format!("--connect-timeout {secs}: not a positive number of seconds")
             })?;
     }
-    let (constants, port) = build_port(
-        args.model.model,
-        &args.model.constants,
-        args.model.saga.as_deref(),
-    )?;
-    let mut options = CheckOptions::default();
-    options.threads = args.threads.unwrap_or(1) as usize;
+    let (constants, port) = args.model.build(registry)?;
+    let mut options = CheckOptions {
+        threads: args.threads.unwrap_or(1) as usize,
+        ..CheckOptions::default()
+    };
     options.limits.max_states = args.max_states;
     options.limits.timeout = super::check::timeout(args.timeout)?;
     options.liveness = !args.safety_only;
@@ -45,7 +43,9 @@ pub fn check(args: &CheckArgs) -> Result<outcome::Outcome> {
             eprintln!("cluster: process {process} of {processes} connected in {secs:.3} s");
         });
     }
-    let outcome = check_port(&port, name, command, &options, &cluster)?;
+    let outcome = port
+        .checkable()
+        .check_cluster(name, command, &options, &cluster)?;
     match outcome.report {
         Some(mut report) => {
             port.annotate(&mut report);
@@ -53,25 +53,6 @@ pub fn check(args: &CheckArgs) -> Result<outcome::Outcome> {
             Ok(report.outcome())
         }
         None => Ok(outcome::Outcome::Holds),
-    }
-}
-
-/// The cluster check of whichever model `port` holds.
-fn check_port(
-    port: &Port,
-    name: &str,
-    command: String,
-    options: &CheckOptions,
-    cluster: &ClusterOptions,
-) -> Result<Outcome, cluster::ClusterError> {
-    match port {
-        Port::InventorySeed(m) => cluster::check(m.clone(), name, command, options, cluster),
-        Port::Inventory(m) => cluster::check(m.clone(), name, command, options, cluster),
-        Port::SagaSeed(m) => cluster::check(m.clone(), name, command, options, cluster),
-        Port::Saga(m) => cluster::check(m.clone(), name, command, options, cluster),
-        Port::Breaker(m) => cluster::check(m.clone(), name, command, options, cluster),
-        Port::BreakerSeed(m) => cluster::check(m.clone(), name, command, options, cluster),
-        Port::TokenBucket(m) => cluster::check(m.clone(), name, command, options, cluster),
     }
 }
 

@@ -1,19 +1,20 @@
 //! `flashcheck cross`: the Rust port and its TLA+ twin for the same constants; exit 1 unless
 //! they agree on the distinct-state count and every verdict, 3 when a limit stopped either.
 
+use crate::check::CheckOptions;
+use crate::cli::CrossArgs;
+use crate::outcome::Outcome;
+use crate::registry::Registry;
+use crate::report::text;
+use crate::tla::{self, TlaOptions};
+use crate::twin::{self, EngineChoice};
 use anyhow::Result;
-use flashcheck::catalog::build_port;
-use flashcheck::check::CheckOptions;
-use flashcheck::cli::CrossArgs;
-use flashcheck::outcome::Outcome;
-use flashcheck::report::text;
-use flashcheck::tla::{self, TlaOptions};
-use flashcheck::twin::{self, EngineChoice};
 
 /// Runs `flashcheck cross`.
-pub fn run(args: &CrossArgs) -> Result<Outcome> {
-    let model = args.model.model;
-    let (constants, port) = build_port(model, &args.model.constants, args.model.saga.as_deref())?;
+pub fn run(args: &CrossArgs, registry: &Registry) -> Result<Outcome> {
+    let model = registry.get(&args.model.model)?;
+    model.twin()?;
+    let (constants, port) = args.model.build(registry)?;
     let engine = EngineChoice::parse(args.engine.engine.as_deref())?
         .resolve(args.engine.tla2tools.as_deref())?;
     let saga = args
@@ -32,14 +33,20 @@ pub fn run(args: &CrossArgs) -> Result<Outcome> {
     let mut check_options = CheckOptions::default();
     check_options.limits.max_states = options.max_states;
     check_options.limits.timeout = options.timeout;
-    let rust = port.check(model.as_str(), command.clone(), &check_options);
-    // From here on Ctrl-C stops the TLA+ engine cleanly (the Rust check above keeps the
+    // Ctrl-C stops the TLA+ engine cleanly once the twin runs (the Rust check keeps the
     // default: Ctrl-C ends it at once).
-    tla::child::install_interrupt_handlers();
-    let dir = tempfile::tempdir()?;
-    let job = twin::job(model, &port, dir.path())?;
-    let mut tla_report = tla::run(&job, &engine, &options)?;
-    port.annotate(&mut tla_report);
+    let twin::Crossed {
+        rust,
+        twin: mut tla_report,
+        comparison,
+    } = twin::cross(
+        &port,
+        command,
+        &check_options,
+        &engine,
+        &options,
+        tla::child::install_interrupt_handlers,
+    )?;
     // The twin's files were in a tempdir that is gone: point at the command that keeps them.
     tla_report.command = format!(
         "flashcheck tla {} {}{saga} --engine {} --keep DIR   (keeps the generated MC.tla and .cfg files for a direct run)",
@@ -48,7 +55,6 @@ pub fn run(args: &CrossArgs) -> Result<Outcome> {
         tla_report.engine.as_str()
     );
     let limited = !rust.complete || !tla_report.complete;
-    let comparison = twin::compare(&rust, &tla_report);
     if args.json {
         let both = serde_json::json!({
             "model": model.as_str(),

@@ -3,10 +3,10 @@
 //! Prints one line, `Explorer: http://127.0.0.1:PORT/`, once the Explorer answers, then
 //! serves until the process is stopped (Ctrl-C: the default SIGINT action ends it).
 
+use crate::cli::ExploreArgs;
+use crate::outcome::Outcome;
+use crate::registry::Registry;
 use anyhow::{bail, Context, Result};
-use flashcheck::catalog::build_port;
-use flashcheck::cli::ExploreArgs;
-use flashcheck::outcome::Outcome;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::thread::{self, JoinHandle};
@@ -17,16 +17,12 @@ const STARTUP: Duration = Duration::from_secs(30);
 
 /// Runs `flashcheck explore`: exits 2 on a bad model, bad constants or a port it cannot
 /// listen on; otherwise it does not return until the server stops.
-pub fn run(args: &ExploreArgs) -> Result<Outcome> {
-    let (_, port) = build_port(
-        args.model.model,
-        &args.model.constants,
-        args.model.saga.as_deref(),
-    )?;
+pub fn run(args: &ExploreArgs, registry: &Registry) -> Result<Outcome> {
+    let (_, port) = args.model.build(registry)?;
     let address = pick_address(args.port)?;
     let server = thread::Builder::new()
         .name("explorer".to_string())
-        .spawn(move || flashcheck::explore::serve(port, address))
+        .spawn(move || port.checkable().serve_explorer(address))
         .context("cannot start the Explorer thread")?;
     wait_until_serving(address, &server)?;
     {

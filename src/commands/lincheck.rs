@@ -1,11 +1,11 @@
 //! `flashcheck lincheck`: reads a Jepsen history, checks it against a model, prints the
 //! report; exit 0 linearizable, 1 not, 2 bad input.
 
+use crate::cli::LincheckArgs;
+use crate::history::check::check_jepsen;
+use crate::history::{edn, jepsen};
+use crate::outcome::Outcome;
 use anyhow::{Context, Result};
-use flashcheck::cli::LincheckArgs;
-use flashcheck::history::check::check_jepsen;
-use flashcheck::history::{edn, jepsen};
-use flashcheck::outcome::Outcome;
 
 /// Runs `flashcheck lincheck`.
 pub fn run(args: &LincheckArgs) -> Result<Outcome> {

@@ -1,5 +1,7 @@
 //! One module per subcommand: each turns parsed arguments into library calls and one printed
-//! report, and returns the exit code.
+//! report, and returns its outcome ([`run`] dispatches; only `main` turns an outcome into an
+//! exit code). Models are reached only through the [`Registry`] passed in, so a test can run
+//! every command on a model of its own.
 
 pub mod audit;
 pub mod bench;
@@ -14,13 +16,37 @@ pub mod serve;
 pub mod tla;
 pub mod traces;
 
-use flashcheck::cli::OutputArgs;
-use flashcheck::outcome::Outcome;
-use flashcheck::report::{json, markdown, text, CheckReport};
+use crate::cli::{Cli, Command, OutputArgs};
+use crate::outcome::Outcome;
+use crate::registry::Registry;
+use crate::report::{json, markdown, text, CheckReport};
+
+/// Runs the subcommand `cli` names with the models of `registry`.
+pub fn run(cli: Cli, registry: &Registry) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Check(args) => check::run(&args, registry),
+        Command::Tla(args) => tla::run(&args, registry),
+        Command::Cross(args) => cross::run(&args, registry),
+        Command::Traces(args) => traces::run(&args, registry),
+        Command::Replay(args) => replay::run(&args, registry),
+        Command::Arith(args) => arith(&args),
+        Command::Hw(args) => {
+            crate::exec::hw::run(&args, &mut std::io::stdout().lock())?;
+            Ok(Outcome::Holds)
+        }
+        Command::Bench(args) => bench::run(&args),
+        Command::Audit(args) => audit::run(&args),
+        Command::Explore(args) => explore::run(&args, registry),
+        Command::Cluster(command) => cluster::run(&command),
+        Command::Lincheck(args) => lincheck::run(&args),
+        Command::ServeReference(args) => serve::serve_reference(&args),
+        Command::SagaChild(args) => saga_child::run(&args),
+    }
+}
 
 /// Runs `flashcheck arith`: bad input exits 2; z3 failing to decide (its own limits) exits 3.
-pub fn arith(args: &flashcheck::arith::ArithArgs) -> anyhow::Result<Outcome> {
-    match flashcheck::arith::run(args, &mut std::io::stdout().lock()) {
+pub fn arith(args: &crate::arith::ArithArgs) -> anyhow::Result<Outcome> {
+    match crate::arith::run(args, &mut std::io::stdout().lock()) {
         Ok(outcome) => Ok(outcome),
         Err(e) if e.is_bad_input() => Err(e.into()),
         // z3 stopped (its own limit, or a result it could not decide): exit 3, and stdout

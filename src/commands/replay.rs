@@ -2,25 +2,18 @@
 //! implementation, inline or concurrently; exit 0 all conform, 1 a mismatch or a
 //! non-linearizable history, 2 bad input.
 
+use crate::cli::ReplayArgs;
+use crate::outcome;
+use crate::registry::Registry;
+use crate::replay::driver::{self, ReplayReport, WorkloadReport};
+use crate::replay::job::{trace_files, Done, Job, ReplaySetup};
+use crate::replay::linearizability::Outcome;
+use crate::replay::saga::max_running_sagas;
+use crate::replay::sweep;
+use crate::specs::load_saga_or_seed;
+use crate::trace::{check_origin, read_meta};
 use anyhow::{bail, Context, Result};
-use flashcheck::catalog::{build_port, load_saga_or_seed, Port};
-use flashcheck::cli::ReplayArgs;
-use flashcheck::outcome;
-use flashcheck::replay::breaker::BreakerConformance;
-use flashcheck::replay::driver::{
-    self, itf_paths, seeded_walks, PathToReplay, ReplayReport, WorkloadReport,
-};
-use flashcheck::replay::inventory::{InventoryConformance, StoreChoice};
-use flashcheck::replay::linearizability::Outcome;
-use flashcheck::replay::saga::{max_running_sagas, SagaConformance};
-use flashcheck::replay::token_bucket::BucketConformance;
-use flashcheck::replay::{sweep, Conformance, ExecutorChoice};
-use flashcheck::specs::SagaDefinition;
-use flashcheck::trace::{check_origin, read_meta};
-use flashcheck_models::Spec;
-
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 
 /// Progress on stderr for long replays, only when stderr is a terminal.
 fn progress(what: &'static str, quiet: bool) -> impl Fn(usize, usize) {
@@ -33,64 +26,6 @@ fn progress(what: &'static str, quiet: bool) -> impl Fn(usize, usize) {
             }
         }
     }
-}
-
-/// The `.itf.json` (or `.json`) files under `path`, sorted; `path` itself if it is a file.
-fn trace_files(path: &Path) -> Result<Vec<PathBuf>> {
-    if path.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-        .with_context(|| format!("--traces {}", path.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        bail!("--traces {}: no .json trace files", path.display());
-    }
-    Ok(files)
-}
-
-fn paths<M: Spec>(
-    model: &M,
-    args: &ReplayArgs,
-    base: &str,
-) -> Result<Vec<PathToReplay<M::State, M::Action>>>
-where
-    M::State: Clone,
-    M::Action: Clone,
-{
-    let mut out = Vec::new();
-    if let Some(dir) = &args.traces {
-        out = trace_paths(model, dir, base)?;
-    } else if let Some(n) = args.generate {
-        out = seeded_walks(model, args.seed, n, args.depth, |seed| {
-            format!(
-                "{base} --no-sweep --generate 1 --seed {seed} --depth {}",
-                args.depth
-            )
-        });
-        if out.is_empty() && n > 0 {
-            bail!("the model has no initial state");
-        }
-    }
-    Ok(out)
-}
-
-/// The paths of the ITF traces under `dir` (a directory or one file).
-fn trace_paths<M: Spec>(
-    model: &M,
-    dir: &Path,
-    base: &str,
-) -> Result<Vec<PathToReplay<M::State, M::Action>>>
-where
-    M::State: Clone,
-    M::Action: Clone,
-{
-    Ok(itf_paths(model, &trace_files(dir)?, |file| {
-        format!("{base} --traces {}", file.display())
-    })?)
 }
 
 /// Refuses the trace files under `dir` whose `#meta` names another model or other
@@ -107,18 +42,25 @@ fn check_trace_origins(dir: &Path, model: &str, constants: &str) -> Result<()> {
 
 /// Runs `flashcheck replay`: with `--generate`, every configuration of the bound sweep
 /// (`replay::sweep`) unless `--no-sweep`.
-pub fn run(args: &ReplayArgs) -> Result<outcome::Outcome> {
+pub fn run(args: &ReplayArgs, registry: &Registry) -> Result<outcome::Outcome> {
+    let model = registry.get(&args.model.model)?;
     if let Some(url) = &args.target {
+        if model.name != crate::registry::builtin::INVENTORY.name {
+            bail!("--target: only the inventory model has targets");
+        }
         return run_target(args, url);
     }
     let configurations = if args.generate.is_some() && !args.no_sweep {
-        sweep::configurations(args.model.model, &args.model.constants)
+        sweep::configurations(model, &args.model.constants)
     } else {
         vec![args.model.constants.clone()]
     };
     if let [only] = configurations.as_slice() {
-        return match run_configuration(args, only)?.1 {
-            Done::Exit(code) => Ok(code),
+        return match run_configuration(args, registry, only)?.1 {
+            Done::Workload(report) => {
+                print_workload(&report, args.json)?;
+                Ok(outcome::Outcome::holds_if(report.outcome.is_ok()))
+            }
             Done::Paths(report) => {
                 print_report(&report, args.json)?;
                 Ok(report.outcome())
@@ -127,7 +69,7 @@ pub fn run(args: &ReplayArgs) -> Result<outcome::Outcome> {
     }
     let mut reports = Vec::new();
     for assignments in &configurations {
-        if let (constants, Done::Paths(report)) = run_configuration(args, assignments)? {
+        if let (constants, Done::Paths(report)) = run_configuration(args, registry, assignments)? {
             reports.push(SweptConfiguration {
                 constants,
                 report: *report,
@@ -144,14 +86,6 @@ struct SweptConfiguration {
     constants: String,
     /// Its replay.
     report: ReplayReport,
-}
-
-/// What one configuration's run left to do.
-enum Done {
-    /// A workload, printed: what it found.
-    Exit(outcome::Outcome),
-    /// Paths replayed, not printed yet.
-    Paths(Box<ReplayReport>),
 }
 
 fn print_sweep(reports: &[SweptConfiguration], json: bool) -> Result<outcome::Outcome> {
@@ -202,13 +136,18 @@ fn print_sweep(reports: &[SweptConfiguration], json: bool) -> Result<outcome::Ou
 }
 
 /// Runs `args` with the constants `assignments`; returns the constants as `-c` arguments.
-fn run_configuration(args: &ReplayArgs, assignments: &[String]) -> Result<(String, Done)> {
+fn run_configuration(
+    args: &ReplayArgs,
+    registry: &Registry,
+    assignments: &[String],
+) -> Result<(String, Done)> {
     let saga_file = args.model.saga.as_deref();
-    let (constants, port) = build_port(args.model.model, assignments, saga_file)?;
+    let model = registry.get(&args.model.model)?;
+    let (constants, port) = crate::registry::build_port(model, assignments, saga_file)?;
     let executor = args.executor;
     let mut base = format!(
         "flashcheck replay {} {} --executor {} --store {}",
-        args.model.model.as_str(),
+        model.name,
         constants.as_args(),
         clap::ValueEnum::to_possible_value(&executor)
             .map_or_else(String::new, |v| v.get_name().to_string()),
@@ -218,7 +157,7 @@ fn run_configuration(args: &ReplayArgs, assignments: &[String]) -> Result<(Strin
     if let Some(file) = saga_file {
         base.push_str(&format!(" --saga {}", file.display()));
     }
-    if let (Port::Saga(_), Some(sagas), Some(max)) = (&port, args.workload, max_running_sagas()) {
+    if let (true, Some(sagas), Some(max)) = (model.uses_saga, args.workload, max_running_sagas()) {
         if sagas > max {
             bail!(
                 "--workload {sagas}: every running saga holds its log file open, and the \
@@ -232,154 +171,48 @@ fn run_configuration(args: &ReplayArgs, assignments: &[String]) -> Result<(Strin
     if args.workload == Some(0) {
         bail!("--workload 0: nothing to replay (give at least 1 client)");
     }
-    if args.store != StoreChoice::Auto && !matches!(port, Port::Inventory(_)) {
+    if args.store != crate::replay::inventory::StoreChoice::Auto
+        && model.name != crate::registry::builtin::INVENTORY.name
+    {
         bail!(
             "--store: model {} has no stock store (only inventory replays against one)",
             args.model.model
         );
     }
     if let Some(dir) = &args.traces {
-        check_trace_origins(dir, args.model.model.as_str(), &constants.as_args())?;
+        check_trace_origins(dir, model.name, &constants.as_args())?;
     }
     let saga = load_saga_or_seed(saga_file)?;
     let stock = args.workload.map(|users| {
         args.stock
             .unwrap_or((users / 2).min(u64::from(u32::MAX)) as u32)
     });
-    let job = CliJob { args, base: &base };
-    let done = with_conformance(port, &saga, args.store, stock, job)?.ok_or_else(|| {
+    let setup = ReplaySetup {
+        saga: &saga,
+        store: args.store,
+        stock,
+    };
+    let progress = progress(
+        if args.workload.is_some() {
+            "clients"
+        } else {
+            "paths"
+        },
+        args.json,
+    );
+    let job = Job::Command {
+        args,
+        base: &base,
+        progress: &progress,
+    };
+    let done = port.replay(&setup, job).ok_or_else(|| {
         anyhow::anyhow!(
             "model {}: no implementation to replay against (replayable: {})",
-            args.model.model,
-            REPLAYABLE.join(", ")
+            model.name,
+            registry.replayable().join(", ")
         )
-    })?;
+    })??;
     Ok((constants.as_args(), done))
-}
-
-/// The models with an implementation to replay against.
-pub const REPLAYABLE: &[&str] = &["inventory", "saga", "breaker", "token-bucket"];
-
-/// Something to do with a model/implementation correspondence, whatever the component.
-pub trait ReplayJob {
-    /// What it yields.
-    type Out;
-    /// Does it with the correspondence `c`.
-    fn run<C: Conformance + Send + 'static>(self, c: C) -> Result<Self::Out>
-    where
-        <C::Model as stateright::Model>::State: Clone,
-        <C::Model as stateright::Model>::Action: Clone;
-}
-
-/// Runs `job` on `port`'s correspondence (inventory on `store`, selling `stock` units when
-/// given; the saga orchestrator running `saga`, which `port` must have been built from);
-/// `None` when the model has no implementation.
-pub fn with_conformance<J: ReplayJob>(
-    port: Port,
-    saga: &SagaDefinition,
-    store: StoreChoice,
-    stock: Option<u32>,
-    job: J,
-) -> Result<Option<J::Out>> {
-    Ok(Some(match port {
-        Port::Inventory(model) => {
-            let c = InventoryConformance::new(model, store)?;
-            job.run(match stock {
-                Some(units) => c.with_stock(units),
-                None => c,
-            })?
-        }
-        Port::Saga(model) => job.run(SagaConformance::new(model, saga.clone())?)?,
-        Port::Breaker(model) => job.run(BreakerConformance::new(model)?)?,
-        Port::TokenBucket(model) => job.run(BucketConformance::new(model)?)?,
-        _ => return Ok(None),
-    }))
-}
-
-/// The command line's job: replay `args`' paths or workload.
-struct CliJob<'a> {
-    args: &'a ReplayArgs,
-    base: &'a str,
-}
-
-impl ReplayJob for CliJob<'_> {
-    type Out = Done;
-
-    fn run<C: Conformance + Send + 'static>(self, c: C) -> Result<Done>
-    where
-        <C::Model as stateright::Model>::State: Clone,
-        <C::Model as stateright::Model>::Action: Clone,
-    {
-        replay_with(c, self.args, self.base)
-    }
-}
-
-/// Replays every ITF trace in a directory on one executor (the audit's job).
-pub struct TraceDirJob<'a> {
-    /// The model's name.
-    pub model: &'a str,
-    /// The directory of `.itf.json` files.
-    pub dir: &'a Path,
-    /// The executor.
-    pub executor: ExecutorChoice,
-    /// The command prefix that reproduces a replay.
-    pub base: String,
-}
-
-impl ReplayJob for TraceDirJob<'_> {
-    type Out = ReplayReport;
-
-    fn run<C: Conformance + Send + 'static>(self, c: C) -> Result<ReplayReport>
-    where
-        <C::Model as stateright::Model>::State: Clone,
-        <C::Model as stateright::Model>::Action: Clone,
-    {
-        let paths = trace_paths(c.model(), self.dir, &self.base)?;
-        Ok(driver::replay_paths(
-            Arc::new(c),
-            self.model,
-            self.executor,
-            &paths,
-            None,
-            &|_, _| {},
-        )?)
-    }
-}
-
-/// Replays `args`' paths or workload through the correspondence `c`.
-fn replay_with<C: Conformance + Send + 'static>(c: C, args: &ReplayArgs, base: &str) -> Result<Done>
-where
-    <C::Model as stateright::Model>::State: Clone,
-    <C::Model as stateright::Model>::Action: Clone,
-{
-    let executor = args.executor;
-    if let Some(users) = args.workload {
-        if executor == ExecutorChoice::Inline {
-            bail!("--workload needs --executor pool or pinned");
-        }
-        let report = driver::replay_workload(
-            Arc::new(c),
-            executor,
-            users,
-            args.seed,
-            None,
-            &progress("clients", args.json),
-        )?;
-        print_workload(&report, args.json)?;
-        return Ok(Done::Exit(outcome::Outcome::holds_if(
-            report.outcome.is_ok(),
-        )));
-    }
-    let paths = paths(c.model(), args, base)?;
-    let report = driver::replay_paths(
-        Arc::new(c),
-        args.model.model.as_str(),
-        executor,
-        &paths,
-        None,
-        &progress("paths", args.json),
-    )?;
-    Ok(Done::Paths(Box::new(report)))
 }
 
 fn print_workload(r: &WorkloadReport, json: bool) -> Result<()> {
@@ -469,18 +302,14 @@ fn print_paths(r: &ReplayReport) {
 /// `--target`: the workload against an outside stock service, its history checked against
 /// the inventory model.
 fn run_target(args: &ReplayArgs, url: &str) -> Result<outcome::Outcome> {
-    use flashcheck::catalog::ModelName;
-    use flashcheck::replay::store;
-    use flashcheck::target::http::HttpTarget;
-    use flashcheck::target::mariadb::{Login, MariaDbTarget};
-    use flashcheck::target::run::{self as target_run, Faultable, Workload};
-    use flashcheck::target::server::{MariaDbServer, RedisServer};
-    use flashcheck::target::url::TargetUrl;
-    use flashcheck::target::{redis::RedisTarget, Deduction, Setup, Target};
+    use crate::replay::store;
+    use crate::target::http::HttpTarget;
+    use crate::target::mariadb::{Login, MariaDbTarget};
+    use crate::target::run::{self as target_run, Faultable, Workload};
+    use crate::target::server::{MariaDbServer, RedisServer};
+    use crate::target::url::TargetUrl;
+    use crate::target::{redis::RedisTarget, Deduction, Setup, Target};
 
-    if args.model.model != ModelName::Inventory {
-        bail!("--target: only the inventory model has targets");
-    }
     let clients = args.workload.unwrap_or(1);
     if clients == 0 || args.skus == 0 || args.ops == 0 {
         bail!("--workload, --skus and --ops must be at least 1");

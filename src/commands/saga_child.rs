@@ -9,14 +9,14 @@
 //! `after` point (nothing happens between the previous record and it). With `--stop-at N`
 //! the child stops at point N and waits to be killed.
 
-use anyhow::{bail, Context, Result};
-use flashcheck::catalog::seed_saga;
-use flashcheck::cli::SagaChildArgs;
-use flashcheck::reference::saga::{
+use crate::cli::SagaChildArgs;
+use crate::reference::saga::{
     RetryPolicy, SagaOp, SagaOrchestrator, SagaRet, StepFailure, StepHandler, TransientFailure,
 };
-use flashcheck::reference::Mutation;
-use flashcheck::specs::SagaStep;
+use crate::reference::Mutation;
+use crate::specs::seed_saga;
+use crate::specs::SagaStep;
+use anyhow::{bail, Context, Result};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::PathBuf;
@@ -109,7 +109,7 @@ fn mutation(name: Option<&str>) -> Result<Option<Mutation>> {
 }
 
 /// Runs the session to the saga's end (or to the stop point).
-pub fn run(args: &SagaChildArgs) -> Result<flashcheck::outcome::Outcome> {
+pub fn run(args: &SagaChildArgs) -> Result<crate::outcome::Outcome> {
     let mutation = mutation(args.mutation.as_deref())?;
     let file = OpenOptions::new()
         .create(true)
@@ -148,11 +148,11 @@ pub fn run(args: &SagaChildArgs) -> Result<flashcheck::outcome::Outcome> {
         match ret {
             SagaRet::Finished(outcome) | SagaRet::AlreadyFinished(outcome) => {
                 println!("outcome {outcome:?}");
-                return Ok(flashcheck::outcome::Outcome::Holds);
+                return Ok(crate::outcome::Outcome::Holds);
             }
             SagaRet::CompensationStuck { step } => {
                 println!("stuck compensating step {step}");
-                return Ok(flashcheck::outcome::Outcome::Refuted);
+                return Ok(crate::outcome::Outcome::Refuted);
             }
             _ => {}
         }

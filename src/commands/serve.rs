@@ -1,13 +1,13 @@
 //! `flashcheck serve-reference`: the reference inventory over the HTTP JSON protocol of
 //! `replay --target http://…`, until killed.
 
+use crate::cli::ServeReferenceArgs;
+use crate::target::http_front::HttpFront;
 use anyhow::Result;
-use flashcheck::cli::ServeReferenceArgs;
-use flashcheck::target::http_front::HttpFront;
 use std::io::Write;
 
 /// Serves; prints the URL as the first line of stdout (a test reads it to learn the port).
-pub fn serve_reference(args: &ServeReferenceArgs) -> Result<flashcheck::outcome::Outcome> {
+pub fn serve_reference(args: &ServeReferenceArgs) -> Result<crate::outcome::Outcome> {
     let front = HttpFront::start(&args.listen, args.deduction, args.workers)?;
     let mut out = std::io::stdout().lock();
     writeln!(
@@ -19,5 +19,5 @@ pub fn serve_reference(args: &ServeReferenceArgs) -> Result<flashcheck::outcome:
     out.flush()?;
     drop(out);
     front.wait();
-    Ok(flashcheck::outcome::Outcome::Holds)
+    Ok(crate::outcome::Outcome::Holds)
 }

@@ -1,12 +1,12 @@
 //! `flashcheck tla`: a built-in model's TLA+ twin, or any spec, through TLC or tla-checker.
 
 use super::print_report;
+use crate::cli::{TlaArgs, TlaLimitArgs};
+use crate::outcome::Outcome;
+use crate::registry::{Port, Registry};
+use crate::tla::{self, TlaOptions};
+use crate::twin::{self, EngineChoice};
 use anyhow::{bail, Result};
-use flashcheck::catalog::{build_port, Port};
-use flashcheck::cli::{TlaArgs, TlaLimitArgs};
-use flashcheck::outcome::Outcome;
-use flashcheck::tla::{self, TlaOptions};
-use flashcheck::twin::{self, EngineChoice};
 
 /// The options of a TLA+ check from its limit arguments.
 pub fn options(limits: &TlaLimitArgs, workers: usize) -> Result<TlaOptions> {
@@ -20,7 +20,7 @@ pub fn options(limits: &TlaLimitArgs, workers: usize) -> Result<TlaOptions> {
 }
 
 /// Runs `flashcheck tla`.
-pub fn run(args: &TlaArgs) -> Result<Outcome> {
+pub fn run(args: &TlaArgs, registry: &Registry) -> Result<Outcome> {
     if args.spec.is_some() && !args.constants.is_empty() {
         bail!(
             "-c {} applies to built-in models only; with --spec the constants come from the cfg (--config FILE.cfg)",
@@ -35,7 +35,7 @@ pub fn run(args: &TlaArgs) -> Result<Outcome> {
         ..options(&args.limits, args.engine.workers)?
     };
     let dir = tempfile::tempdir()?;
-    let (job, port): (_, Option<Port>) = match (&args.spec, args.model) {
+    let (job, port): (_, Option<Port>) = match (&args.spec, &args.model) {
         (Some(spec), _) => {
             let config = args
                 .config
@@ -44,8 +44,11 @@ pub fn run(args: &TlaArgs) -> Result<Outcome> {
             (tla::job_from_cfg(spec, &config)?, None)
         }
         (None, Some(model)) => {
-            let (_, port) = build_port(model, &args.constants, args.saga.as_deref())?;
-            (twin::job(model, &port, dir.path())?, Some(port))
+            let model = registry.get(model)?;
+            model.twin()?;
+            let (_, port) =
+                crate::registry::build_port(model, &args.constants, args.saga.as_deref())?;
+            (twin::job(&port, dir.path())?, Some(port))
         }
         (None, None) => bail!("name a model or pass --spec FILE.tla"),
     };
@@ -68,7 +71,7 @@ pub fn run(args: &TlaArgs) -> Result<Outcome> {
         let written = if dir.exists() && !dir.is_dir() {
             Err(anyhow::anyhow!("exists and is not a directory"))
         } else {
-            super::traces::write_report_traces(&report, dir)
+            super::traces::write_report_traces(&report, registry, dir)
         };
         match written {
             Ok(n) => eprintln!("tla: {n} trace(s) written to {} as ITF", dir.display()),

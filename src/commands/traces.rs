@@ -1,26 +1,21 @@
 //! `flashcheck traces`: writes a model's counterexamples, `sometimes` witnesses and seeded
 //! random walks as ITF files.
 
+use crate::cli::TracesArgs;
+use crate::outcome::Outcome;
+use crate::registry::Registry;
+use crate::report::{PropertyKind, Verdict};
+use crate::trace::generate::{self, TraceRequest};
+use crate::trace::{Encoding, Trace};
 use anyhow::Result;
-use flashcheck::catalog::build_port;
-use flashcheck::cli::TracesArgs;
-use flashcheck::outcome::Outcome;
-use flashcheck::report::{PropertyKind, Verdict};
-use flashcheck::trace::generate::{self, TraceRequest};
-use flashcheck::trace::{Encoding, Trace};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Runs `flashcheck traces`.
-pub fn run(args: &TracesArgs) -> Result<Outcome> {
-    let (constants, port) = build_port(
-        args.model.model,
-        &args.model.constants,
-        args.model.saga.as_deref(),
-    )?;
+pub fn run(args: &TracesArgs, registry: &Registry) -> Result<Outcome> {
+    let (constants, port) = args.model.build(registry)?;
     let request = TraceRequest {
-        model: args.model.model,
         constants,
         count: args.count,
         depth: args.depth,
@@ -49,7 +44,11 @@ pub fn run(args: &TracesArgs) -> Result<Outcome> {
 
 /// `flashcheck tla … --traces DIR`: the report's counterexamples (from TLC's
 /// `-dumpTrace json`, or tla-checker's) written as ITF. Returns the files written.
-pub fn write_report_traces(report: &flashcheck::report::CheckReport, out: &Path) -> Result<usize> {
+pub fn write_report_traces(
+    report: &crate::report::CheckReport,
+    registry: &Registry,
+    out: &Path,
+) -> Result<usize> {
     std::fs::create_dir_all(out)?;
     let mut written = 0;
     for p in &report.properties {
@@ -77,7 +76,7 @@ pub fn write_report_traces(report: &flashcheck::report::CheckReport, out: &Path)
             ("property".to_string(), json!(p.name)),
         ]);
         let trace = Trace::from_steps(meta, steps, p.cycle_start)
-            .with_encoding(Encoding::of_name(&report.model));
+            .with_encoding(Encoding::of_name(registry, &report.model));
         trace.write(&out.join(format!("{}-{}-{kind}.itf.json", report.model, p.name)))?;
         written += 1;
     }

@@ -20,6 +20,7 @@ pub mod concurrent;
 pub mod driver;
 pub mod inline;
 pub mod inventory;
+pub mod job;
 pub mod linearizability;
 pub mod saga;
 pub mod store;

@@ -536,7 +536,7 @@ pub enum SagaConformanceError {
 
 impl SagaConformance {
     /// The correspondence for `model`, built from `definition`'s steps (as
-    /// [`crate::catalog::step_list`] builds them).
+    /// [`crate::registry::builtin::saga::step_list`] builds them).
     pub fn new(model: Saga, definition: SagaDefinition) -> Result<Self, SagaConformanceError> {
         // Every run logs to a fresh temporary directory (`build` has no error path): find out
         // now, with a clear error, whether one can be created.
@@ -812,7 +812,8 @@ impl SequentialSpec for SagaSpec<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{seed_saga, step_list};
+    use crate::registry::builtin::saga::step_list;
+    use crate::specs::seed_saga;
     use crate::trace::{random_walk, SplitMix64};
 
     fn conformance(f: u64, r: u64, c: u64) -> SagaConformance {

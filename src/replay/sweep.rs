@@ -2,40 +2,25 @@
 //! that needs a second crash, a second retry, a third user or a larger stock is met without
 //! the user guessing the `-c` that shows it.
 //!
-//! Each model sweeps the constants that bound how much can go wrong or how much contends, up
-//! to 3 each (where a whole sweep stays within seconds): inventory `Users` × `Stock`, saga `R`
-//! (compensation failures) × `C` (crashes), breaker `Permitted` × `WaitTicks`, token bucket
-//! `Capacity` × `Rate`. A constant given with `-c` is held at its value; the others take every
+//! Each model sweeps the constants its registry entry names (`Entry::sweep`): those that bound
+//! how much can go wrong or how much contends, up to 3 each (where a whole sweep stays within
+//! seconds): inventory `Users` × `Stock`, saga `R` (compensation failures) × `C` (crashes),
+//! breaker `Permitted` × `WaitTicks`, token bucket `Capacity` × `Rate`. A constant given with `-c` is held at its value; the others take every
 //! value of the grid. Each failure's reproduce line names its whole configuration.
 
-use crate::catalog::ModelName;
-
-/// The values swept, per constant, for `model` (empty: nothing to sweep).
-pub fn grid(model: ModelName) -> &'static [(&'static str, &'static [u64])] {
-    const ONE_TO_THREE: &[u64] = &[1, 2, 3];
-    match model {
-        ModelName::Inventory | ModelName::InventorySeed => {
-            &[("Users", ONE_TO_THREE), ("Stock", ONE_TO_THREE)]
-        }
-        ModelName::Saga | ModelName::SagaSeed => &[("R", ONE_TO_THREE), ("C", ONE_TO_THREE)],
-        ModelName::Breaker | ModelName::BreakerSeed => {
-            &[("Permitted", ONE_TO_THREE), ("WaitTicks", ONE_TO_THREE)]
-        }
-        ModelName::TokenBucket => &[("Capacity", ONE_TO_THREE), ("Rate", ONE_TO_THREE)],
-    }
-}
+use crate::registry::Entry;
 
 /// The `-c` assignments of every configuration to replay: `given` (held as given) followed by
 /// one value for each swept constant `given` does not name, every combination, in order of
 /// the grid. Always at least one configuration (`given` alone when nothing is left to sweep).
-pub fn configurations(model: ModelName, given: &[String]) -> Vec<Vec<String>> {
+pub fn configurations(model: &'static Entry, given: &[String]) -> Vec<Vec<String>> {
     let named = |name: &str| {
         given
             .iter()
             .any(|a| a.split_once('=').is_some_and(|(n, _)| n.trim() == name))
     };
     let mut out = vec![given.to_vec()];
-    for (name, values) in grid(model).iter().filter(|(n, _)| !named(n)) {
+    for (name, values) in model.sweep.iter().filter(|(n, _)| !named(n)) {
         out = out
             .into_iter()
             .flat_map(|config| {
@@ -53,11 +38,12 @@ pub fn configurations(model: ModelName, given: &[String]) -> Vec<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::builtin;
 
     #[test]
     fn given_constants_are_held_and_the_others_swept() {
-        assert_eq!(configurations(ModelName::Saga, &[]).len(), 9);
-        let held = configurations(ModelName::Saga, &["R=2".to_string()]);
+        assert_eq!(configurations(&builtin::SAGA, &[]).len(), 9);
+        let held = configurations(&builtin::SAGA, &["R=2".to_string()]);
         assert_eq!(
             held,
             [
@@ -67,6 +53,6 @@ mod tests {
             ]
         );
         let both = ["R=2".to_string(), " C =0".to_string()];
-        assert_eq!(configurations(ModelName::Saga, &both), [both.to_vec()]);
+        assert_eq!(configurations(&builtin::SAGA, &both), [both.to_vec()]);
     }
 }

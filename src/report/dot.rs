@@ -195,7 +195,7 @@ pub fn counterexample_dot(report: &CheckReport, property: &PropertyReport) -> Op
 /// `src/reference/saga` and `models/src/saga.rs` implement it). Steps run left to right on
 /// the top row, each step's compensation under it.
 ///
-/// How audit calls it: `saga_dot(&catalog::load_saga_or_seed(None)?)` (the saga in
+/// How audit calls it: `saga_dot(&specs::load_saga_or_seed(None)?)` (the saga in
 /// `specs/create_order.saga.yaml`), written to `saga-create_order.dot`, then [`render_svg`].
 pub fn saga_dot(saga: &SagaDefinition) -> String {
     const STEP: &str = "style=\"rounded,filled\" fillcolor=\"#DCEBF7\"";

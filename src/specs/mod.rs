@@ -24,5 +24,8 @@ pub use breaker::{
 };
 pub use document::Document;
 pub use error::{SpecError, SpecProblem};
-pub use saga::{load_saga, parse_saga_str, SagaDefinition, SagaStep};
+pub use saga::{
+    load_saga, load_saga_or_seed, parse_saga_str, seed_saga, SagaDefinition, SagaStep,
+    SEED_SAGA_PATH, SEED_SAGA_YAML,
+};
 pub use scenario::{Scenario, SpecFile};

@@ -217,3 +217,22 @@ impl<'a> Fields<'a> {
         }
     }
 }
+
+/// The seed's saga (`specs/create_order.saga.yaml`), embedded so the binary works anywhere.
+pub const SEED_SAGA_YAML: &str = include_str!("../../specs/create_order.saga.yaml");
+/// The name the embedded seed saga is reported under.
+pub const SEED_SAGA_PATH: &str = "specs/create_order.saga.yaml";
+
+/// The seed's saga definition.
+pub fn seed_saga() -> SagaDefinition {
+    parse_saga_str(SEED_SAGA_YAML, Path::new(SEED_SAGA_PATH))
+        .expect("the embedded seed saga is valid (tested)")
+}
+
+/// The saga in `path`, or the embedded seed saga when `path` is `None`.
+pub fn load_saga_or_seed(path: Option<&Path>) -> Result<SagaDefinition, SpecError> {
+    match path {
+        Some(p) => load_saga(p),
+        None => parse_saga_str(SEED_SAGA_YAML, Path::new(SEED_SAGA_PATH)),
+    }
+}

@@ -2,13 +2,14 @@
 //! TLA+ variables are sets (a view writes a set as a sorted array, which JSON cannot tell
 //! from a sequence), and the binder names of each action's parameters (Quint keys
 //! `mbt::nondetPicks` by the name of the `nondet` binder; our binder is the TLA+ twin's
-//! parameter, `u` in `Reserve(u) ==`). The one place that knows it: [`Encoding::of`].
+//! parameter, `u` in `Reserve(u) ==`). Each model's registry entry lists its set variables;
+//! [`Encoding::of`] reads them and the twin's binders.
 //!
 //! Everything else follows ADR-015 without per-model code: a view's arrays are TLA+
 //! sequences or functions over `1..n` (the same thing in TLA+) and are written as JSON
 //! arrays, its objects are records, its integers `#bigint`s.
 
-use crate::catalog::ModelName;
+use crate::registry::{Entry, Registry};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How one model's states and actions are written as ITF.
@@ -20,40 +21,26 @@ pub struct Encoding {
     pub binders: BTreeMap<String, Vec<String>>,
 }
 
-/// The variables each model's view writes as a sorted array but the TLA+ twin holds as a set
-/// (`tests/itf_encoding.rs` checks this list against every twin's `Init`).
-fn set_variables(model: ModelName) -> &'static [&'static str] {
-    match model {
-        // `orders = {}`, `processing = {}` in Double11Seed.tla; the view lists them sorted.
-        ModelName::InventorySeed => &["orders", "processing"],
-        ModelName::Inventory
-        | ModelName::SagaSeed
-        | ModelName::Saga
-        | ModelName::BreakerSeed
-        | ModelName::Breaker
-        | ModelName::TokenBucket => &[],
-    }
-}
-
 impl Encoding {
-    /// The encoding of a built-in model: its set variables and its twin's binders.
-    pub fn of(model: ModelName) -> Self {
+    /// The encoding of a registered model: its set variables and its twin's binders (none
+    /// without a twin: positional binder names).
+    pub fn of(model: &'static Entry) -> Self {
         Encoding {
-            sets: set_variables(model)
+            sets: model
+                .set_variables
                 .iter()
                 .map(|s| (*s).to_string())
                 .collect(),
-            binders: binders(model.tla_module().1),
+            binders: model.twin.map(|t| binders(t.source)).unwrap_or_default(),
         }
     }
 
-    /// The encoding of a model known only by its report name (a built-in model's, else
+    /// The encoding of a model known only by its report name (a registered model's, else
     /// none: no sets, positional binder names).
-    pub fn of_name(name: &str) -> Self {
-        ModelName::ALL
-            .iter()
-            .find(|m| m.as_str() == name)
-            .map_or_else(Encoding::default, |m| Encoding::of(*m))
+    pub fn of_name(registry: &Registry, name: &str) -> Self {
+        registry
+            .get(name)
+            .map_or_else(|_| Encoding::default(), Encoding::of)
     }
 
     /// The binder names of `action`'s `arity` arguments: the TLA+ parameters when the twin
@@ -106,18 +93,19 @@ pub fn binders(tla: &str) -> BTreeMap<String, Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::builtin;
 
     #[test]
     fn binder_names_come_from_the_twin() {
-        let e = Encoding::of(ModelName::Inventory);
+        let e = Encoding::of(&builtin::INVENTORY);
         assert_eq!(e.binder_names("Reserve", 1), vec!["u"]);
         assert_eq!(e.binder_names("Nope", 2), vec!["p1", "p2"]);
         assert_eq!(
-            Encoding::of(ModelName::Saga).binder_names("Execute", 1),
+            Encoding::of(&builtin::SAGA).binder_names("Execute", 1),
             vec!["i"]
         );
         assert_eq!(
-            Encoding::of(ModelName::InventorySeed).binder_names("Enter", 1),
+            Encoding::of(&builtin::INVENTORY_SEED).binder_names("Enter", 1),
             vec!["self"]
         );
     }

@@ -2,8 +2,8 @@
 //! to each `sometimes` property, and seeded random walks — written as ITF files.
 
 use super::{path_steps, random_walk, Encoding, SplitMix64, Trace, TraceError};
-use crate::catalog::{Constants, ModelName, Port};
 use crate::check::CheckOptions;
+use crate::registry::{Constants, Port};
 use crate::report::{PropertyKind, Verdict};
 use flashcheck_models::Spec;
 use serde_json::{json, Value as Json};
@@ -13,9 +13,7 @@ use std::path::{Path, PathBuf};
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct TraceRequest {
-    /// The model.
-    pub model: ModelName,
-    /// Its constants.
+    /// The model's constants (which name the model).
     pub constants: Constants,
     /// Random walks.
     pub count: usize,
@@ -38,7 +36,7 @@ pub struct Written {
 
 fn meta(request: &TraceRequest, kind: &str, extra: &[(&str, Json)]) -> BTreeMap<String, Json> {
     let mut m = BTreeMap::from([
-        ("model".to_string(), json!(request.model.as_str())),
+        ("model".to_string(), json!(request.constants.model().name)),
         ("constants".to_string(), json!(request.constants.as_args())),
         ("kind".to_string(), json!(kind)),
     ]);
@@ -65,7 +63,10 @@ where
                 "walk",
                 &[("seed", json!(seed)), ("depth", json!(request.depth))],
             );
-            Some(Trace::from_steps(m, &steps, None).with_encoding(Encoding::of(request.model)))
+            Some(
+                Trace::from_steps(m, &steps, None)
+                    .with_encoding(Encoding::of(request.constants.model())),
+            )
         })
         .collect()
 }
@@ -90,7 +91,7 @@ pub fn write_all_for(
         path: out.to_path_buf(),
         error: source,
     })?;
-    let name = request.model.as_str();
+    let name = request.constants.model().name;
     let command = format!("flashcheck check {name} {}", request.constants.as_args());
     let report = port.check(name, command, &CheckOptions::default());
     let mut traces: Vec<(String, &'static str, Trace)> = Vec::new();
@@ -114,18 +115,11 @@ pub fn write_all_for(
         traces.push((
             format!("{name}-{}-{kind}", p.name),
             kind,
-            Trace::from_steps(m, steps, p.cycle_start).with_encoding(Encoding::of(request.model)),
+            Trace::from_steps(m, steps, p.cycle_start)
+                .with_encoding(Encoding::of(request.constants.model())),
         ));
     }
-    let walks = match port {
-        Port::Inventory(m) => walks(m, request),
-        Port::InventorySeed(m) => walks(m, request),
-        Port::SagaSeed(m) => walks(m, request),
-        Port::Saga(m) => walks(m, request),
-        Port::BreakerSeed(m) => walks(m, request),
-        Port::Breaker(m) => walks(m, request),
-        Port::TokenBucket(m) => walks(m, request),
-    };
+    let walks = port.checkable().walks(request);
     for (i, t) in walks.into_iter().enumerate() {
         traces.push((format!("{name}-walk-{i:04}"), "walk", t));
     }

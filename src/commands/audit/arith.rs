@@ -2,13 +2,13 @@
 //! every numeric claim, each result kept as JSON (for the report) and as text (the evidence
 //! file the verdict table links to).
 
+use crate::arith::claims::{self, ClaimResult};
+use crate::arith::cli::{measure_model, payments_at_spec_capacity};
+use crate::arith::spec::Spec;
+use crate::arith::verdict::Tally;
+use crate::arith::{latency, quota, vcg};
+use crate::specs::{Document, Scenario};
 use anyhow::Result;
-use flashcheck::arith::claims::{self, ClaimResult};
-use flashcheck::arith::cli::{measure_model, payments_at_spec_capacity};
-use flashcheck::arith::spec::Spec;
-use flashcheck::arith::verdict::Tally;
-use flashcheck::arith::{latency, quota, vcg};
-use flashcheck::specs::{Document, Scenario};
 use serde::Serialize;
 use std::time::Instant;
 

@@ -1,9 +1,9 @@
 //! Which model configurations the audit checks, why, and what it expects of each: the
 //! built-in list, plus every configuration a behavioural claim cites as evidence.
 
+use crate::registry::{builtin, Constants, Entry, Registry};
+use crate::specs::{BehaviourClaim, SagaDefinition};
 use anyhow::{bail, Result};
-use flashcheck::catalog::{Constants, ModelName, Port};
-use flashcheck::specs::{BehaviourClaim, SagaDefinition};
 
 /// What the audit expects of a configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,7 +20,7 @@ pub enum Expect {
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The model.
-    pub model: ModelName,
+    pub model: &'static Entry,
     /// Its constants (defaults filled in).
     pub constants: Constants,
     /// Why the audit checks it.
@@ -39,7 +39,7 @@ impl Config {
     /// constants (the breakers) only those that differ from the defaults.
     fn naming_constants(&self) -> Vec<String> {
         let all: Vec<String> = self.shown().split_whitespace().map(String::from).collect();
-        let defaults = self.model.defaults();
+        let defaults = self.model.defaults;
         if defaults.len() <= 3 {
             return all;
         }
@@ -73,57 +73,57 @@ impl Config {
     }
 }
 
-const BUILT_IN: &[(ModelName, &[&str], &str, Expect)] = &[
+const BUILT_IN: &[(&Entry, &[&str], &str, Expect)] = &[
     (
-        ModelName::InventorySeed,
+        &builtin::INVENTORY_SEED,
         &["Users=3", "Stock=2"],
         "the seed's algorithm (§3.2) when buyers outnumber stock, as at midnight",
         Expect::Violations,
     ),
     (
-        ModelName::InventorySeed,
+        &builtin::INVENTORY_SEED,
         &["Users=2", "Stock=3"],
         "the seed's algorithm when stock suffices",
         Expect::AllHold,
     ),
     (
-        ModelName::Inventory,
+        &builtin::INVENTORY,
         &["Users=3", "Stock=2", "Deduction=atomic"],
         "atomic check-and-decrement (Lua script / conditional UPDATE)",
         Expect::AllHold,
     ),
     (
-        ModelName::Inventory,
+        &builtin::INVENTORY,
         &["Users=3", "Stock=2", "Deduction=read_then_write"],
         "read the stock, write it back later: the classic race",
         Expect::Violations,
     ),
     (
-        ModelName::SagaSeed,
+        &builtin::SAGA_SEED,
         &["F=1", "R=1", "C=1"],
         "the seed's SagaOrchestrator (§2.1) on the scenario's saga",
         Expect::Violations,
     ),
     (
-        ModelName::Saga,
+        &builtin::SAGA,
         &["F=1", "R=1", "C=1"],
         "the orchestrator as it should be: durable log, retried compensations",
         Expect::AllHold,
     ),
     (
-        ModelName::BreakerSeed,
+        &builtin::BREAKER_SEED,
         &[],
         "the seed's breaker formula (§2.2) read literally, scaled constants",
         Expect::Violations,
     ),
     (
-        ModelName::Breaker,
+        &builtin::BREAKER,
         &[],
         "a resilience4j-like count-window breaker, scaled constants",
         Expect::AllHold,
     ),
     (
-        ModelName::TokenBucket,
+        &builtin::TOKEN_BUCKET,
         &[],
         "the seed's token bucket (§2.2) with discrete time",
         Expect::AllHold,
@@ -131,14 +131,14 @@ const BUILT_IN: &[(ModelName, &[&str], &str, Expect)] = &[
 ];
 
 /// The larger configuration the full audit adds (skipped by `--quick`).
-const FULL_ONLY: (ModelName, &[&str], &str, Expect) = (
-    ModelName::Inventory,
+const FULL_ONLY: (&Entry, &[&str], &str, Expect) = (
+    &builtin::INVENTORY,
     &["Users=8", "Stock=5", "Deduction=atomic"],
     "atomic deduction at a larger size (220,068 states)",
     Expect::AllHold,
 );
 
-fn parse(model: ModelName, constants: &[&str]) -> Result<Constants> {
+fn parse(model: &'static Entry, constants: &[&str]) -> Result<Constants> {
     let owned: Vec<String> = constants.iter().map(|s| s.to_string()).collect();
     Ok(Constants::parse(model, &owned)?)
 }
@@ -166,12 +166,14 @@ pub fn configurations(
     }
     for claim in claims {
         for evidence in &claim.evidence {
-            let Ok(model) = <ModelName as clap::ValueEnum>::from_str(&evidence.model, false) else {
+            let Ok(model) = Registry::builtin().get(&evidence.model) else {
                 bail!("claim {}: unknown model `{}`", claim.id, evidence.model);
             };
             let constants = Constants::parse(model, &evidence.constants)
                 .map_err(|e| anyhow::anyhow!("claim {}: {e}", claim.id))?;
-            let port = Port::build_with_saga(&constants, saga)
+            let port = constants
+                .model()
+                .build(&constants, saga)
                 .map_err(|e| anyhow::anyhow!("claim {}: {e}", claim.id))?;
             let known: Vec<String> = port
                 .properties()

@@ -3,12 +3,12 @@
 //! each engine took (machine-dependent, kept apart).
 
 use super::progress::Progress;
+use crate::check::CheckOptions;
+use crate::registry::{builtin, Constants, Port};
+use crate::report::CheckReport;
+use crate::tla::{TlaEngine, TlaOptions};
+use crate::twin;
 use anyhow::Result;
-use flashcheck::catalog::{Constants, ModelName, Port};
-use flashcheck::check::CheckOptions;
-use flashcheck::report::CheckReport;
-use flashcheck::tla::{self, TlaEngine, TlaOptions};
-use flashcheck::twin;
 
 /// The stock of every growth configuration.
 pub const STOCK: u32 = 3;
@@ -29,7 +29,7 @@ pub fn run(max_users: u32, engine: &TlaEngine, progress: &Progress) -> Result<Ve
     let mut points = Vec::new();
     for users in 2..=max_users {
         let constants = Constants::parse(
-            ModelName::Inventory,
+            &builtin::INVENTORY,
             &[
                 format!("Users={users}"),
                 format!("Stock={STOCK}"),
@@ -38,12 +38,22 @@ pub fn run(max_users: u32, engine: &TlaEngine, progress: &Progress) -> Result<Ve
         )?;
         let port = Port::build(&constants)?;
         let command = format!("flashcheck check inventory {}", constants.as_args());
-        let rust = port.check("inventory", command, &CheckOptions::default());
-        let dir = tempfile::tempdir()?;
-        let job = twin::job(ModelName::Inventory, &port, dir.path())?;
-        let spinner = progress.spinner(format!("growth: inventory Users={users}, TLA+ twin"));
-        let twin_report = tla::run(&job, engine, &TlaOptions::default())?;
-        spinner.finish_and_clear();
+        let mut spinner = None;
+        let crossed = twin::cross(
+            &port,
+            command,
+            &CheckOptions::default(),
+            engine,
+            &TlaOptions::default(),
+            || {
+                spinner =
+                    Some(progress.spinner(format!("growth: inventory Users={users}, TLA+ twin")))
+            },
+        )?;
+        if let Some(s) = spinner {
+            s.finish_and_clear();
+        }
+        let (rust, twin_report) = (crossed.rust, crossed.twin);
         progress.done(&format!(
             "growth: inventory Users={users} Stock={STOCK}: {} distinct states",
             rust.distinct_states

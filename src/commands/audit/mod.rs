@@ -24,18 +24,16 @@ mod progress;
 mod replay;
 mod verdicts;
 
+use crate::cli::AuditArgs;
 use crate::commands::traces::write_report_traces;
+use crate::outcome;
+use crate::replay::driver::ReplayReport;
+use crate::report::junit::{self, Case, Outcome};
+use crate::report::{markdown, CheckReport, Verdict};
+use crate::specs::{parse_behaviour_str, parse_breaker_str, parse_saga_str, Document, Scenario};
+use crate::twin::EngineChoice;
 use anyhow::Result;
 use configs::Expect;
-use flashcheck::cli::AuditArgs;
-use flashcheck::outcome;
-use flashcheck::replay::driver::ReplayReport;
-use flashcheck::report::junit::{self, Case, Outcome};
-use flashcheck::report::{markdown, CheckReport, Verdict};
-use flashcheck::specs::{
-    parse_behaviour_str, parse_breaker_str, parse_saga_str, Document, Scenario,
-};
-use flashcheck::twin::EngineChoice;
 use models::ModelOutcome;
 use progress::Progress;
 use replay::ReplayRow;
@@ -94,6 +92,7 @@ pub fn run(args: &AuditArgs) -> Result<outcome::Outcome> {
         let slug = outcome.config.slug();
         write_report_traces(
             &deterministic(outcome.rust.clone()),
+            &crate::registry::Registry::builtin(),
             &evidence.join("models").join(&slug),
         )?;
         std::fs::write(
@@ -257,7 +256,7 @@ struct Findings<'a> {
     figures: &'a pictures::Figures,
 }
 
-fn render_markdown(found: &Findings) -> String {
+fn render_markdown(found: &Findings<'_>) -> String {
     let Findings {
         document_link,
         scenario,
@@ -458,7 +457,7 @@ fn render_markdown(found: &Findings) -> String {
     md
 }
 
-fn render_json(found: &Findings) -> serde_json::Value {
+fn render_json(found: &Findings<'_>) -> serde_json::Value {
     let Findings {
         scenario,
         engine_name,
@@ -584,7 +583,7 @@ fn junit_cases(
 /// `reports/` for the built-in scenario, else the scenario's own file.
 fn document_link(scenario: &Scenario) -> String {
     if scenario.origin == "built-in" {
-        format!("../specs/{}", flashcheck::specs::document::FILE_NAME)
+        format!("../specs/{}", crate::specs::document::FILE_NAME)
     } else {
         scenario.document.path.display().to_string()
     }
@@ -593,7 +592,7 @@ fn document_link(scenario: &Scenario) -> String {
 /// The evidence file of a claim decided by a computation: the sentence, where it stands,
 /// the computation's inputs and output, and the verdict.
 fn computation_evidence(
-    c: &flashcheck::arith::claims::ClaimResult,
+    c: &crate::arith::claims::ClaimResult,
     document_link: &str,
 ) -> Option<String> {
     let body = c.evidence.as_ref()?;
@@ -651,7 +650,7 @@ Verdict: **{}** — {}.",
 }
 
 /// The per-claim evidence file of the arithmetic claims, one anchored block per claim.
-fn claims_evidence(claims: &[flashcheck::arith::claims::ClaimResult]) -> String {
+fn claims_evidence(claims: &[crate::arith::claims::ClaimResult]) -> String {
     let mut md = String::from(
         "# z3 on the document's numeric claims\n\n\
          Reproduce: `flashcheck arith claims` (the full report: `claims.txt`).\n",
@@ -709,7 +708,7 @@ fn render_timings(
     let _ = writeln!(
         t,
         "TLA+ engine: {engine_name}. Graphviz: {}.\n",
-        flashcheck::report::dot::graphviz_version().unwrap_or_else(|| "not found".into())
+        crate::report::dot::graphviz_version().unwrap_or_else(|| "not found".into())
     );
     for p in growth {
         let _ = writeln!(

@@ -3,13 +3,12 @@
 
 use super::configs::{Config, Expect};
 use super::progress::Progress;
+use crate::check::CheckOptions;
+use crate::report::{CheckReport, Verdict};
+use crate::specs::SagaDefinition;
+use crate::tla::{TlaEngine, TlaOptions};
+use crate::twin::{self, Comparison};
 use anyhow::Result;
-use flashcheck::catalog::Port;
-use flashcheck::check::CheckOptions;
-use flashcheck::report::{CheckReport, Verdict};
-use flashcheck::specs::SagaDefinition;
-use flashcheck::tla::{self, TlaEngine, TlaOptions};
-use flashcheck::twin::{self, Comparison};
 use std::time::Instant;
 
 /// What both checkers found for one configuration.
@@ -36,33 +35,46 @@ pub fn run(
     progress: &Progress,
 ) -> Result<ModelOutcome> {
     let started = Instant::now();
-    let port = Port::build_with_saga(&config.constants, saga)?;
+    let port = config.constants.model().build(&config.constants, saga)?;
     let command = format!(
         "flashcheck check {} {}",
         config.model,
         config.constants.as_args()
     );
-    let mut options = CheckOptions::default();
-    options.progress = progress.is_visible();
-    let rust = port.check(config.model.as_str(), command, &options);
-    let dir = tempfile::tempdir()?;
-    let job = twin::job(config.model, &port, dir.path())?;
-    let spinner = progress.spinner(format!(
-        "{} {}: TLA+ twin on {}",
-        config.model,
-        config.shown(),
-        engine_name(engine)
-    ));
-    let mut twin_report = tla::run(&job, engine, &TlaOptions::default())?;
-    spinner.finish_and_clear();
-    port.annotate(&mut twin_report);
+    let options = CheckOptions {
+        progress: progress.is_visible(),
+        ..CheckOptions::default()
+    };
+    let mut spinner = None;
+    let crossed = twin::cross(
+        &port,
+        command,
+        &options,
+        engine,
+        &TlaOptions::default(),
+        || {
+            spinner = Some(progress.spinner(format!(
+                "{} {}: TLA+ twin on {}",
+                config.model,
+                config.shown(),
+                engine_name(engine)
+            )))
+        },
+    )?;
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+    let twin::Crossed {
+        rust,
+        twin: mut twin_report,
+        comparison,
+    } = crossed;
     twin_report.command = format!(
         "flashcheck tla {} {} --engine {}",
         config.model,
         config.constants.as_args(),
         twin_report.engine.as_str()
     );
-    let comparison = twin::compare(&rust, &twin_report);
     let any_violation = rust
         .properties
         .iter()
@@ -70,7 +82,7 @@ pub fn run(
     let met = comparison.agree
         && rust.complete
         && match config.expect {
-            Expect::AllHold => rust.outcome() == flashcheck::outcome::Outcome::Holds,
+            Expect::AllHold => rust.outcome() == crate::outcome::Outcome::Holds,
             Expect::Violations => any_violation,
             Expect::Evidence => true,
         };

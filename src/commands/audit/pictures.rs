@@ -6,12 +6,12 @@
 
 use super::growth::GrowthPoint;
 use super::models::ModelOutcome;
+use crate::arith::spec::Spec;
+use crate::report::dot::{counterexample_dot, render_svg, saga_dot};
+use crate::report::figures::{growth_chart, latency_chart, GrowthMetric};
+use crate::report::{CheckReport, Verdict};
+use crate::specs::{SagaDefinition, Scenario};
 use anyhow::Result;
-use flashcheck::arith::spec::Spec;
-use flashcheck::report::dot::{counterexample_dot, render_svg, saga_dot};
-use flashcheck::report::figures::{growth_chart, latency_chart, GrowthMetric};
-use flashcheck::report::{CheckReport, Verdict};
-use flashcheck::specs::{SagaDefinition, Scenario};
 use std::path::Path;
 
 /// Where the pictures went, relative to the report directory.

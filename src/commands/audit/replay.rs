@@ -3,14 +3,14 @@
 //! evidence, committed with the report) and replayed against the reference implementation
 //! on every executor — inline step by step, pool and pinned checked for linearizability.
 
-use crate::commands::replay::{with_conformance, TraceDirJob};
+use crate::registry::{builtin, Constants, Entry};
+use crate::replay::driver::ReplayReport;
+use crate::replay::inventory::StoreChoice;
+use crate::replay::job::{Done, Job, ReplaySetup};
+use crate::replay::ExecutorChoice;
+use crate::specs::SagaDefinition;
+use crate::trace::generate::{self, TraceRequest};
 use anyhow::Result;
-use flashcheck::catalog::{Constants, ModelName, Port};
-use flashcheck::replay::driver::ReplayReport;
-use flashcheck::replay::inventory::StoreChoice;
-use flashcheck::replay::ExecutorChoice;
-use flashcheck::specs::SagaDefinition;
-use flashcheck::trace::generate::{self, TraceRequest};
 use std::path::Path;
 use std::time::Instant;
 
@@ -20,20 +20,20 @@ const DEPTH: usize = 20;
 const SEED: u64 = 0;
 
 /// The correct models whose traces are replayed, with the constants they are generated for.
-const REPLAYED: &[(ModelName, &[&str])] = &[
+const REPLAYED: &[(&Entry, &[&str])] = &[
     (
-        ModelName::Inventory,
+        &builtin::INVENTORY,
         &["Users=3", "Stock=2", "Deduction=atomic"],
     ),
-    (ModelName::Saga, &["F=1", "R=1", "C=1"]),
-    (ModelName::Breaker, &[]),
-    (ModelName::TokenBucket, &[]),
+    (&builtin::SAGA, &["F=1", "R=1", "C=1"]),
+    (&builtin::BREAKER, &[]),
+    (&builtin::TOKEN_BUCKET, &[]),
 ];
 
 /// One model's traces replayed on one executor.
 pub struct ReplayRow {
     /// The model.
-    pub model: ModelName,
+    pub model: &'static Entry,
     /// Its constants as shown.
     pub constants: String,
     /// Where its traces are, relative to the report directory.
@@ -50,16 +50,15 @@ pub fn run(out: &Path, saga: &SagaDefinition) -> Result<Vec<(ReplayRow, f64)>> {
     let mut rows = Vec::new();
     for (model, constants) in REPLAYED {
         let owned: Vec<String> = constants.iter().map(|s| s.to_string()).collect();
-        let constants = Constants::parse(*model, &owned)?;
+        let constants = Constants::parse(model, &owned)?;
         let shown = constants.as_args().replace("-c ", "");
         let relative = format!("evidence/traces/{model}");
         let dir = out.join(&relative);
         if dir.exists() {
             std::fs::remove_dir_all(&dir)?;
         }
-        let port = Port::build_with_saga(&constants, saga)?;
+        let port = constants.model().build(&constants, saga)?;
         let request = TraceRequest {
-            model: *model,
             constants: constants.clone(),
             count: WALKS,
             depth: DEPTH,
@@ -74,7 +73,7 @@ pub fn run(out: &Path, saga: &SagaDefinition) -> Result<Vec<(ReplayRow, f64)>> {
             let started = Instant::now();
             let executor_name = clap::ValueEnum::to_possible_value(&executor)
                 .map_or_else(String::new, |v| v.get_name().to_string());
-            let job = TraceDirJob {
+            let job = Job::TraceDir {
                 model: model.as_str(),
                 dir: &dir,
                 executor,
@@ -83,10 +82,19 @@ pub fn run(out: &Path, saga: &SagaDefinition) -> Result<Vec<(ReplayRow, f64)>> {
                     constants.as_args()
                 ),
             };
-            let report = with_conformance(port.clone(), saga, StoreChoice::Auto, None, job)?;
+            let setup = ReplaySetup {
+                saga,
+                store: StoreChoice::Auto,
+                stock: None,
+            };
+            let report = match port.replay(&setup, job).transpose()? {
+                Some(Done::Paths(report)) => Some(*report),
+                Some(Done::Workload(_)) => unreachable!("a trace directory replays paths"),
+                None => None,
+            };
             rows.push((
                 ReplayRow {
-                    model: *model,
+                    model,
                     constants: shown.clone(),
                     traces_dir: relative.clone(),
                     executor,

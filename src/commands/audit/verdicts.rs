@@ -3,11 +3,11 @@
 //! and links to the evidence.
 
 use super::models::ModelOutcome;
-use flashcheck::arith::claims::ClaimResult;
-use flashcheck::arith::Verdict as ArithVerdict;
-use flashcheck::catalog::{Constants, ModelName};
-use flashcheck::report::Verdict;
-use flashcheck::specs::BehaviourClaim;
+use crate::arith::claims::ClaimResult;
+use crate::arith::Verdict as ArithVerdict;
+use crate::registry::Constants;
+use crate::report::Verdict;
+use crate::specs::BehaviourClaim;
 use serde::Serialize;
 
 /// One claim's row.
@@ -42,8 +42,7 @@ pub fn behaviour_row(claim: &BehaviourClaim, outcomes: &[ModelOutcome], graphs: 
     let mut evidence = Vec::new();
     for e in &claim.evidence {
         let outcome = outcomes.iter().find(|o| {
-            <ModelName as clap::ValueEnum>::from_str(&e.model, false)
-                .is_ok_and(|m| m == o.config.model)
+            e.model == o.config.model.name
                 && Constants::parse(o.config.model, &e.constants)
                     .is_ok_and(|c| c == o.config.constants)
         });
