@@ -122,6 +122,10 @@ fn validate_check(check: &[String]) -> Result<(), ManifestError> {
             "only `check` runs across processes".into(),
         ));
     };
+    // The binary the pods run knows the built-in models.
+    crate::registry::Registry::builtin()
+        .get(&args.model.model)
+        .map_err(|e| ManifestError::Check(e.to_string()))?;
     let c = &args.cluster;
     if c.processes.is_some() || c.process.is_some() || c.hosts.is_some() || c.listen.is_some() {
         return Err(ManifestError::Check(
