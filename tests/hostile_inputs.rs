@@ -412,3 +412,20 @@ fn junit_control_characters_still_make_valid_xml() {
     assert!(message.starts_with("why\nline two\t"), "{message:?}");
     assert!(message.ends_with("<&>\""), "{message:?}");
 }
+
+#[test]
+fn unknown_key_in_a_typed_double11_table_is_refused_naming_it() {
+    // A typo in a table flashcheck reads (here `sla`) is refused; the free-form tables that
+    // claims cite (`components`, …) stay free-form.
+    let text = std::fs::read_to_string(repo("specs/double11.toml")).unwrap();
+    let typo = text.replace("p95_ms = 100", "p95_msec = 100\np95_ms = 100");
+    assert_ne!(typo, text, "the fixture line moved");
+    let e = flashcheck::arith::spec::Spec::parse(&typo, Path::new("d.toml")).unwrap_err();
+    let shown = e.to_string();
+    assert!(shown.contains("d.toml"), "{shown}");
+    assert!(shown.contains("sla.p95_msec"), "{shown}");
+    assert!(shown.contains("unknown key"), "{shown}");
+    let free = text.replace("servers = 100", "servers = 100\nanything_new = 7");
+    let spec = flashcheck::arith::spec::Spec::parse(&free, Path::new("d.toml")).unwrap();
+    assert!(spec.values.contains_key("components.nginx.anything_new"));
+}

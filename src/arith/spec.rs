@@ -142,6 +142,11 @@ impl Spec {
         for (i, tv) in tenants_v.iter().enumerate() {
             let p = format!("tenant[{i}]");
             let t = r.table(tv, &p)?;
+            r.known(
+                t,
+                &p,
+                &["name", "label", "alpha", "traffic", "beta", "claimed_quota"],
+            )?;
             let name = r.string(t, "name", &p)?;
             if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || name.is_empty() {
                 return Err(ArithError::field(
@@ -176,15 +181,27 @@ impl Spec {
             ));
         }
         let cap = r.table_at(&root, "capacity")?;
+        r.known(cap, "capacity", &["cores"])?;
         let capacity = r.positive(cap, "cores", "capacity")?;
 
         let qt = r.table_at(&root, "quota")?;
+        r.known(qt, "quota", &["tolerance", "claimed_total"])?;
         let quota_tolerance = r.non_negative(qt, "tolerance", "quota")?;
         let claimed_total = r.opt_number(qt, "claimed_total", "quota")?;
         let vcg_claims = match root.get("vcg") {
             None => None,
             Some(v) => {
                 let t = r.table(v, "vcg")?;
+                r.known(
+                    t,
+                    "vcg",
+                    &[
+                        "claimed_without_first",
+                        "claimed_others_welfare",
+                        "claimed_payment_first",
+                        "welfare_tolerance",
+                    ],
+                )?;
                 let arr = r.array(t, "claimed_without_first", "vcg")?;
                 let without_first = arr
                     .iter()
@@ -200,14 +217,26 @@ impl Spec {
             }
         };
         let lat = r.table_at(&root, "latency")?;
+        r.known(
+            lat,
+            "latency",
+            &[
+                "layer",
+                "stated_total_ms",
+                "stated_p95_ms",
+                "stated_optimised_total_ms",
+            ],
+        )?;
         let mut layers = Vec::new();
         for (i, lv) in r.array(lat, "layer", "latency")?.iter().enumerate() {
             let p = format!("latency.layer[{i}]");
             let l = r.table(lv, &p)?;
+            r.known(l, &p, &["name", "stated_ms", "optimised_ms", "part"])?;
             let mut parts = Vec::new();
             for (j, pv) in r.array(l, "part", &p)?.iter().enumerate() {
                 let pp = format!("{p}.part[{j}]");
                 let pt = r.table(pv, &pp)?;
+                r.known(pt, &pp, &["name", "ms"])?;
                 parts.push(LatencyPart {
                     name: r.string(pt, "name", &pp)?,
                     ms: r.non_negative(pt, "ms", &pp)?,
@@ -240,6 +269,11 @@ impl Spec {
             )?,
         };
         let s = r.table_at(&root, "sla")?;
+        r.known(
+            s,
+            "sla",
+            &["p99_ms", "p95_ms", "availability_pct", "error_rate_pct"],
+        )?;
         let sla = Sla {
             p99_ms: r.positive(s, "p99_ms", "sla")?,
             p95_ms: r.positive(s, "p95_ms", "sla")?,
@@ -301,6 +335,18 @@ impl Reader<'_> {
             key.to_string()
         } else {
             format!("{prefix}.{key}")
+        }
+    }
+    /// Refuses a key of a typed table that nobody reads (a typo such as `sla.p99_msec` would
+    /// otherwise leave the field missing or, worse, silently unused). The other tables of the
+    /// file are free-form: claims cite their leaves.
+    fn known(&self, t: &toml::Table, p: &str, keys: &[&str]) -> Result<(), ArithError> {
+        match t.keys().find(|k| !keys.contains(&k.as_str())) {
+            None => Ok(()),
+            Some(k) => Err(self.err(
+                Self::join(p, k),
+                format!("unknown key (this table takes {})", keys.join(", ")),
+            )),
         }
     }
     pub(crate) fn table<'v>(

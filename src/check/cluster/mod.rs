@@ -187,6 +187,20 @@ impl Watch {
         std::panic::set_hook(Box::new(move |info| previous(info)));
     }
 
+    /// After a lost run the threads left behind keep panicking as their channels break
+    /// ("MergeQueue poisoned"): those are silenced for good, so that the one line stays one
+    /// line; a panic in any thread not named `timely:*` still goes to the previous hook.
+    fn abandon(previous: Hook) {
+        std::panic::set_hook(Box::new(move |info| {
+            let timely = std::thread::current()
+                .name()
+                .is_some_and(|n| n.starts_with("timely:"));
+            if !timely {
+                previous(info);
+            }
+        }));
+    }
+
     /// The one line saying what went wrong.
     fn describe(&self, hosts: &[String]) -> String {
         if let Some((k, message)) = self.peer.lock().ok().and_then(|p| p.clone()) {
@@ -311,7 +325,7 @@ where
         if watch.failed.load(Ordering::SeqCst) {
             std::mem::forget(guards);
             let line = watch.describe(&cluster.hosts);
-            Watch::restore(previous);
+            Watch::abandon(previous);
             return Err(ClusterError::Lost(line));
         }
         match rx.recv_timeout(Duration::from_millis(50)) {
