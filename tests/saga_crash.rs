@@ -1,5 +1,5 @@
 //! The saga across a real crash (issue 15, item 5): the orchestrator of
-//! `src/reference/saga` runs the seed's create-order saga (four steps) in a child process
+//! `crates/reference/src/saga` runs the seed's create-order saga (four steps) in a child process
 //! (`flashcheck saga-child`) with its durable log, and the services' calls go to a durable
 //! ledger. The child is stopped at every crash point of the saga — before and after each
 //! service call, after each log record — and `SIGKILL`ed there; a second child recovers from

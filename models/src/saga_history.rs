@@ -281,6 +281,24 @@ pub fn effect_view(effect: &[Effect]) -> Vec<&'static str> {
     effect.iter().map(|e| e.tla_name()).collect()
 }
 
+/// `atomicity`, the saga's liveness property, for either model: `settled` says whether a
+/// state is a settled end (see [`settled`]).
+pub(crate) fn atomicity<M: Model>(settled: InstancePredicate<M>) -> Liveness<M> {
+    Liveness {
+        name: "atomicity",
+        description: "eventually the saga ends with every step committed or every \
+                      committed step compensated (weak fairness on the orchestrator)",
+        instances: 1,
+        trigger: None,
+        goal: settled,
+    }
+}
+
+/// An ended saga whose steps are all committed or none is: what `atomicity` waits for.
+pub(crate) fn settled(ended: bool, effect: &[Effect]) -> bool {
+    ended && (all_committed(effect) || none_committed(effect))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,22 +360,4 @@ mod tests {
         assert_eq!((l.inventory_step(), l.payment_step()), (Some(1), Some(2)));
         assert!(StepList::new(vec![s("a", "x"); MAX_STEPS + 1]).is_err());
     }
-}
-
-/// `atomicity`, the saga's liveness property, for either model: `settled` says whether a
-/// state is a settled end (see [`settled`]).
-pub(crate) fn atomicity<M: Model>(settled: InstancePredicate<M>) -> Liveness<M> {
-    Liveness {
-        name: "atomicity",
-        description: "eventually the saga ends with every step committed or every \
-                      committed step compensated (weak fairness on the orchestrator)",
-        instances: 1,
-        trigger: None,
-        goal: settled,
-    }
-}
-
-/// An ended saga whose steps are all committed or none is: what `atomicity` waits for.
-pub(crate) fn settled(ended: bool, effect: &[Effect]) -> bool {
-    ended && (all_committed(effect) || none_committed(effect))
 }

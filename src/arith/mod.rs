@@ -26,11 +26,11 @@
 
 pub mod alloc;
 pub mod claims;
-pub mod cli;
 pub mod compute;
 pub mod error;
 pub mod eval;
 pub mod expr;
+pub mod job;
 pub mod latency;
 pub mod lnbound;
 pub mod poly;
@@ -43,6 +43,6 @@ pub mod statespace;
 pub mod vcg;
 pub mod verdict;
 
-pub use cli::{run, ArithArgs};
 pub use error::ArithError;
+pub use job::{run, ArithJob};
 pub use verdict::Verdict;

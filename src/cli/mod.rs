@@ -1,5 +1,9 @@
 //! Command-line arguments: definitions only. `src/main.rs` dispatches them.
 
+pub mod arith;
+pub mod pod_check;
+pub mod values;
+
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -26,7 +30,7 @@ pub enum Command {
     /// Measure checking speed and memory (writes a Markdown table).
     Bench(BenchArgs),
     /// z3 proves or refutes the design document's arithmetic (quota, VCG, latency, claims).
-    Arith(crate::arith::ArithArgs),
+    Arith(arith::ArithArgs),
     /// Write ITF traces: every counterexample, the shortest path to each `sometimes`
     /// property, and N seeded random walks.
     Traces(TracesArgs),
@@ -37,7 +41,7 @@ pub enum Command {
     Explore(ExploreArgs),
     /// Show the CPUs, NUMA nodes, caches, huge pages and SIMD features, and the executor
     /// layout that follows from them.
-    Hw(crate::exec::hw::HwArgs),
+    Hw(HwArgs),
     /// Run `check` across machines: print the Kubernetes manifest that starts its processes.
     #[command(subcommand)]
     Cluster(ClusterCommand),
@@ -548,4 +552,16 @@ pub struct LincheckArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Arguments of `flashcheck hw`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HwArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Read sysfs/procfs under this directory instead of `/` (for fixtures); the affinity
+    /// mask is then taken to be all online CPUs.
+    #[arg(long, hide = true)]
+    pub root: Option<std::path::PathBuf>,
 }

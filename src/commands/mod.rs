@@ -31,7 +31,11 @@ pub fn run(cli: Cli, registry: &Registry) -> anyhow::Result<Outcome> {
         Command::Replay(args) => replay::run(&args, registry),
         Command::Arith(args) => arith(&args),
         Command::Hw(args) => {
-            crate::exec::hw::run(&args, &mut std::io::stdout().lock())?;
+            let options = crate::exec::hw::HwOptions {
+                json: args.json,
+                root: args.root,
+            };
+            crate::exec::hw::run(&options, &mut std::io::stdout().lock())?;
             Ok(Outcome::Holds)
         }
         Command::Bench(args) => bench::run(&args),
@@ -45,8 +49,9 @@ pub fn run(cli: Cli, registry: &Registry) -> anyhow::Result<Outcome> {
 }
 
 /// Runs `flashcheck arith`: bad input exits 2; z3 failing to decide (its own limits) exits 3.
-pub fn arith(args: &crate::arith::ArithArgs) -> anyhow::Result<Outcome> {
-    match crate::arith::run(args, &mut std::io::stdout().lock()) {
+pub fn arith(args: &crate::cli::arith::ArithArgs) -> anyhow::Result<Outcome> {
+    let (job, json) = args.job();
+    match crate::arith::run(&job, json, &mut std::io::stdout().lock()) {
         Ok(outcome) => Ok(outcome),
         Err(e) if e.is_bad_input() => Err(e.into()),
         // z3 stopped (its own limit, or a result it could not decide): exit 3, and stdout

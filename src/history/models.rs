@@ -20,7 +20,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// A model a Jepsen history is checked against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum JepsenModel {
     /// Read / write register.

@@ -57,7 +57,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Which stock store the service runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StoreChoice {
     /// The atomic store for inline and pool, the sharded store (a shard per worker) for pinned.

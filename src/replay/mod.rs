@@ -34,7 +34,7 @@ use serde::Serialize;
 use std::fmt::Debug;
 
 /// Which executor a replay runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ExecutorChoice {
     /// One thread, step by step, abstract states compared after each step.

@@ -192,7 +192,7 @@ pub fn counterexample_dot(report: &CheckReport, property: &PropertyReport) -> Op
 /// i − 1 (a step that failed is never compensated; the first step's failure aborts at once);
 /// the compensations chained in reverse order down to "aborted"; a `retry` self-loop on each
 /// compensation (a compensation that fails transiently is retried — the §2.1 orchestrator as
-/// `src/reference/saga` and `models/src/saga.rs` implement it). Steps run left to right on
+/// `crates/reference/src/saga` and `models/src/saga.rs` implement it). Steps run left to right on
 /// the top row, each step's compensation under it.
 ///
 /// How audit calls it: `saga_dot(&specs::load_saga_or_seed(None)?)` (the saga in

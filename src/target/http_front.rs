@@ -19,7 +19,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// How the served stock counter deducts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrontDeduction {
     /// The reference implementation's compare-and-swap counter.
     Atomic,
@@ -61,18 +61,6 @@ impl StockStore for ReadThenWriteStore {
 }
 
 type Service = InventoryService<Box<dyn StockStore>>;
-
-impl StockStore for Box<dyn StockStore> {
-    fn try_take(&self, home: usize) -> TakeOutcome {
-        (**self).try_take(home)
-    }
-    fn put_back(&self, home: usize) {
-        (**self).put_back(home)
-    }
-    fn available(&self) -> i64 {
-        (**self).available()
-    }
-}
 
 #[derive(Debug)]
 struct Shop {

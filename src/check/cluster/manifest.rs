@@ -4,8 +4,6 @@
 //! Service's subdomain) and runs `flashcheck check … --process $JOB_COMPLETION_INDEX`. timely
 //! is fail-stop, so the Job never retries a pod (`backoffLimit: 0`).
 
-use crate::cli::{Cli, Command};
-use clap::Parser;
 use std::fmt::Write;
 
 /// Seconds each process waits for the others to connect: pods start as their images arrive.
@@ -91,56 +89,6 @@ fn shell_quote(arg: &str) -> String {
     }
 }
 
-/// Checks that `check` is a `flashcheck check` command line that leaves the cluster options
-/// and `--threads` to the manifest.
-fn validate_check(check: &[String]) -> Result<(), ManifestError> {
-    if check.first().map(String::as_str) != Some("check") {
-        return Err(ManifestError::Check(
-            "give the check to run, starting with `check` (e.g. -- check inventory -c Users=10)"
-                .into(),
-        ));
-    }
-    if let Some(bad) = check.iter().find(|a| a.chars().any(char::is_control)) {
-        return Err(ManifestError::Check(format!(
-            "{bad:?}: control characters are not allowed"
-        )));
-    }
-    let cli =
-        Cli::try_parse_from(std::iter::once("flashcheck".to_string()).chain(check.iter().cloned()))
-            .map_err(|e| {
-                ManifestError::Check(
-                    e.to_string()
-                        .lines()
-                        .find(|l| l.starts_with("error:"))
-                        .unwrap_or("not a valid check command")
-                        .trim_start_matches("error: ")
-                        .to_string(),
-                )
-            })?;
-    let Command::Check(args) = cli.command else {
-        return Err(ManifestError::Check(
-            "only `check` runs across processes".into(),
-        ));
-    };
-    // The binary the pods run knows the built-in models.
-    crate::registry::Registry::builtin()
-        .get(&args.model.model)
-        .map_err(|e| ManifestError::Check(e.to_string()))?;
-    let c = &args.cluster;
-    if c.processes.is_some() || c.process.is_some() || c.hosts.is_some() || c.listen.is_some() {
-        return Err(ManifestError::Check(
-            "leave --processes, --process, --hosts and --listen to the manifest".into(),
-        ));
-    }
-    if args.threads.is_some() {
-        return Err(ManifestError::Check(
-            "give --threads to `cluster manifest` (it also sets each pod's CPUs), not to the check"
-                .into(),
-        ));
-    }
-    Ok(())
-}
-
 /// The manifest as YAML: the Service, `---`, the Job.
 pub fn render(m: &Manifest) -> Result<String, ManifestError> {
     if !is_dns_label(&m.name) {
@@ -152,7 +100,7 @@ pub fn render(m: &Manifest) -> Result<String, ManifestError> {
     if m.image.is_empty() || m.image.contains(char::is_whitespace) {
         return Err(ManifestError::Image(m.image.clone()));
     }
-    validate_check(&m.check)?;
+    crate::cli::pod_check::validate(&m.check).map_err(ManifestError::Check)?;
     let (name, port, n, t) = (&m.name, m.port, m.processes, m.threads);
     let mut command: Vec<String> = vec!["exec".into(), "flashcheck".into()];
     command.extend(m.check.iter().map(|a| shell_quote(a)));

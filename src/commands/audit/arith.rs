@@ -3,7 +3,7 @@
 //! file the verdict table links to).
 
 use crate::arith::claims::{self, ClaimResult};
-use crate::arith::cli::{measure_model, payments_at_spec_capacity};
+use crate::arith::job::{measure_model, payments_at_spec_capacity};
 use crate::arith::spec::Spec;
 use crate::arith::verdict::Tally;
 use crate::arith::{latency, quota, vcg};

@@ -25,8 +25,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::reference::Mutation;
-use crate::specs::{SagaDefinition, SagaStep};
+use crate::Mutation;
+use flashcheck_specs::{SagaDefinition, SagaStep};
 pub use log::{DurableLog, LogRecord, SagaOutcome};
 pub use progress::{Progress, SagaPhase};
 

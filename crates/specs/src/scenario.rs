@@ -54,20 +54,29 @@ impl Scenario {
         };
         Scenario {
             origin: "built-in".into(),
-            design: file(SCENARIO_FILES[0], include_str!("../../specs/double11.toml")),
-            claims: file(SCENARIO_FILES[1], include_str!("../../specs/claims.toml")),
+            design: file(
+                SCENARIO_FILES[0],
+                include_str!("../../../specs/double11.toml"),
+            ),
+            claims: file(
+                SCENARIO_FILES[1],
+                include_str!("../../../specs/claims.toml"),
+            ),
             behaviour: file(
                 SCENARIO_FILES[2],
-                include_str!("../../specs/behaviour.toml"),
+                include_str!("../../../specs/behaviour.toml"),
             ),
             saga: file(
                 SCENARIO_FILES[3],
-                include_str!("../../specs/create_order.saga.yaml"),
+                include_str!("../../../specs/create_order.saga.yaml"),
             ),
-            breaker: file(SCENARIO_FILES[4], include_str!("../../specs/breaker.toml")),
+            breaker: file(
+                SCENARIO_FILES[4],
+                include_str!("../../../specs/breaker.toml"),
+            ),
             document: file(
                 SCENARIO_FILES[5],
-                include_str!("../../specs/double11-design.md"),
+                include_str!("../../../specs/double11-design.md"),
             ),
         }
     }

@@ -14,6 +14,7 @@ pub mod behaviour;
 pub mod breaker;
 pub mod document;
 pub mod duration;
+pub mod input;
 pub mod saga;
 pub mod scenario;
 

@@ -1,9 +1,9 @@
 //! Stock as one atomic counter, taken with a compare-and-swap decrement-if-positive.
 
-use crate::reference::sync::{widen_race_window, AtomicI64, Ordering};
+use crate::sync::{widen_race_window, AtomicI64, Ordering};
 
 use super::store::{StockStore, TakeOutcome};
-use crate::reference::Mutation;
+use crate::Mutation;
 
 /// One shared counter. Every take is a CAS loop that only succeeds from a positive value, so
 /// the counter never goes below zero and each take linearises at its successful CAS.

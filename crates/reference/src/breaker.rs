@@ -17,8 +17,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::reference::Mutation;
-use crate::specs::{BreakerSettings, ThresholdComparison};
+use crate::Mutation;
+use flashcheck_specs::{BreakerSettings, ThresholdComparison};
 
 /// Proof that a call was admitted, to be handed back with its outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -219,7 +219,7 @@ impl<'a> Fields<'a> {
 }
 
 /// The seed's saga (`specs/create_order.saga.yaml`), embedded so the binary works anywhere.
-pub const SEED_SAGA_YAML: &str = include_str!("../../specs/create_order.saga.yaml");
+pub const SEED_SAGA_YAML: &str = include_str!("../../../specs/create_order.saga.yaml");
 /// The name the embedded seed saga is reported under.
 pub const SEED_SAGA_PATH: &str = "specs/create_order.saga.yaml";
 

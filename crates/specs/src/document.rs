@@ -38,7 +38,7 @@ impl Document {
     /// The document of the built-in scenario, as compiled into the binary.
     pub fn built_in() -> Self {
         Document::parse(
-            include_str!("../../specs/double11-design.md"),
+            include_str!("../../../specs/double11-design.md"),
             &Path::new("specs").join(FILE_NAME),
         )
     }

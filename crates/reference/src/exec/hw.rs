@@ -1,5 +1,5 @@
 //! `flashcheck hw`: prints the machine's topology and the executor layout it implies, as
-//! text or JSON. The lead wires it with one line: `Command::Hw(args) => exec::hw::run(&args, &mut out)`.
+//! text or JSON (the command parses its arguments and calls [`run`]).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,15 +10,13 @@ use thiserror::Error;
 use super::sysfs::format_cpulist;
 use super::topology::{ExecutorLayout, SimdFeatures, Topology, TopologyError};
 
-/// Arguments of `flashcheck hw`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct HwArgs {
+/// What `flashcheck hw` prints and where it reads from.
+#[derive(Debug, Clone, Default)]
+pub struct HwOptions {
     /// Print JSON instead of text.
-    #[arg(long)]
     pub json: bool,
     /// Read sysfs/procfs under this directory instead of `/` (for fixtures); the affinity
     /// mask is then taken to be all online CPUs.
-    #[arg(long, hide = true)]
     pub root: Option<PathBuf>,
 }
 
@@ -40,7 +38,7 @@ struct HwReport<'a> {
 }
 
 /// Runs `hw`, writing to `out`.
-pub fn run(args: &HwArgs, out: &mut dyn Write) -> Result<(), HwError> {
+pub fn run(args: &HwOptions, out: &mut dyn Write) -> Result<(), HwError> {
     let topology = match &args.root {
         Some(root) => Topology::read(root, None, SimdFeatures::detect())?,
         None => Topology::detect()?,

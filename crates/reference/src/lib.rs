@@ -10,6 +10,7 @@
 
 pub mod breaker;
 pub mod component;
+pub mod exec;
 pub mod inventory;
 pub mod mutation;
 pub mod saga;

@@ -15,12 +15,12 @@
 
 use std::sync::PoisonError;
 
-use crate::reference::sync::{AtomicI64, Mutex, Ordering};
+use crate::sync::{AtomicI64, Mutex, Ordering};
 
 use thiserror::Error;
 
 use super::store::{StockStore, TakeOutcome};
-use crate::reference::Mutation;
+use crate::Mutation;
 
 /// One shard's counter, padded to 128 bytes: two 64-byte lines, because the adjacent-line
 /// prefetcher on x86 pulls lines in pairs and would otherwise couple neighbouring shards.

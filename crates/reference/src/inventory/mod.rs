@@ -16,8 +16,8 @@ use std::sync::PoisonError;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::reference::sync::{Mutex, MutexGuard};
-use crate::reference::Mutation;
+use crate::sync::{Mutex, MutexGuard};
+use crate::Mutation;
 
 pub use atomic_store::AtomicStore;
 pub use sharded_store::{split_stock, ShardedStore, StockShard, ZeroShards};

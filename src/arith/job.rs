@@ -1,5 +1,5 @@
-//! Command-line arguments of `flashcheck arith …` and the one entry point [`run`] that the
-//! main CLI wires in.
+//! The one entry point [`run`] of `flashcheck arith …`: a job (quota, VCG, latency, claims)
+//! in, its report as text or JSON out. The command-line arguments live in `src/cli`.
 
 use super::claims;
 use super::error::ArithError;
@@ -14,67 +14,39 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::path::PathBuf;
 
-/// `flashcheck arith`: z3 proves or refutes the document's arithmetic.
-#[derive(clap::Args, Debug, Clone)]
-pub struct ArithArgs {
-    /// What to check.
-    #[command(subcommand)]
-    pub command: ArithCommand,
-}
-
-/// The arithmetic subcommands.
-#[derive(clap::Subcommand, Debug, Clone)]
-pub enum ArithCommand {
-    /// Each tenant's optimal quota (§4.1), the claimed quotas, the capacity and the KKT allocation.
-    Quota(GameArgs),
-    /// VCG allocation, payments, individual rationality, no deficit, incentive compatibility (§4.2).
-    Vcg(GameArgs),
+/// One `flashcheck arith` job, as the command line names it.
+#[derive(Debug, Clone)]
+pub enum ArithJob {
+    /// Each tenant's optimal quota (§4.1), the claimed quotas, the capacity and the KKT
+    /// allocation; `capacity` overrides the spec's (an exact decimal).
+    Quota {
+        /// The spec file.
+        spec: PathBuf,
+        /// The capacity override.
+        capacity: Option<String>,
+    },
+    /// VCG allocation, payments, individual rationality, no deficit, incentive compatibility
+    /// (§4.2).
+    Vcg {
+        /// The spec file.
+        spec: PathBuf,
+        /// The capacity override.
+        capacity: Option<String>,
+    },
     /// The §3.1 latency sums, breakdowns, optimised total and SLA verdicts.
-    Latency(SpecArgs),
+    Latency {
+        /// The spec file.
+        spec: PathBuf,
+    },
     /// Every claim of the claims file: holds, refuted or unknown.
-    Claims(ClaimsArgs),
-}
-
-/// Arguments of `quota` and `vcg`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct GameArgs {
-    /// The spec file.
-    #[arg(long, default_value = "specs/double11.toml")]
-    pub spec: PathBuf,
-    /// Override the capacity (cores), an exact decimal, e.g. 200.
-    #[arg(long)]
-    pub capacity: Option<String>,
-    /// Print one JSON object instead of text.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// Arguments of `latency`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct SpecArgs {
-    /// The spec file.
-    #[arg(long, default_value = "specs/double11.toml")]
-    pub spec: PathBuf,
-    /// Print one JSON object instead of text.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// Arguments of `claims`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct ClaimsArgs {
-    /// The spec file.
-    #[arg(long, default_value = "specs/double11.toml")]
-    pub spec: PathBuf,
-    /// The claims file.
-    #[arg(long, default_value = "specs/claims.toml")]
-    pub claims: PathBuf,
-    /// The design document whose lines the claims cite.
-    #[arg(long, default_value = "specs/double11-design.md")]
-    pub document: PathBuf,
-    /// Print one JSON object instead of text.
-    #[arg(long)]
-    pub json: bool,
+    Claims {
+        /// The spec file.
+        spec: PathBuf,
+        /// The claims file.
+        claims: PathBuf,
+        /// The design document whose lines the claims cite.
+        document: PathBuf,
+    },
 }
 
 fn emit<T: Serialize>(
@@ -96,39 +68,47 @@ fn emit<T: Serialize>(
 /// Runs one `flashcheck arith` command, writing its report to `out`. Returns what its checks
 /// found ([`Tally::outcome`](crate::arith::verdict::Tally::outcome)). Bad input is an `Err` whose
 /// [`ArithError::is_bad_input`] is true (exit 2).
-pub fn run(args: &ArithArgs, out: &mut dyn Write) -> Result<crate::outcome::Outcome, ArithError> {
-    match &args.command {
-        ArithCommand::Quota(a) => {
-            let spec = Spec::load(&a.spec)?;
-            let c = spec.capacity_or(a.capacity.as_deref())?;
+pub fn run(
+    job: &ArithJob,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<crate::outcome::Outcome, ArithError> {
+    match job {
+        ArithJob::Quota { spec, capacity } => {
+            let spec = Spec::load(spec)?;
+            let c = spec.capacity_or(capacity.as_deref())?;
             let r = quota::report(&spec, &c)?;
-            emit(a.json, &r, |o| quota::render_text(&r, o), out)?;
+            emit(json, &r, |o| quota::render_text(&r, o), out)?;
             Ok(r.tally.outcome())
         }
-        ArithCommand::Vcg(a) => {
-            let spec = Spec::load(&a.spec)?;
-            let c = spec.capacity_or(a.capacity.as_deref())?;
+        ArithJob::Vcg { spec, capacity } => {
+            let spec = Spec::load(spec)?;
+            let c = spec.capacity_or(capacity.as_deref())?;
             let r = vcg::report(&spec, &c)?;
-            emit(a.json, &r, |o| vcg::render_text(&r, o), out)?;
+            emit(json, &r, |o| vcg::render_text(&r, o), out)?;
             Ok(r.tally.outcome())
         }
-        ArithCommand::Latency(a) => {
-            let spec = Spec::load(&a.spec)?;
+        ArithJob::Latency { spec } => {
+            let spec = Spec::load(spec)?;
             let r = latency::report(&spec)?;
-            emit(a.json, &r, |o| latency::render_text(&r, o), out)?;
+            emit(json, &r, |o| latency::render_text(&r, o), out)?;
             Ok(r.tally.outcome())
         }
-        ArithCommand::Claims(a) => {
-            let spec = Spec::load(&a.spec)?;
-            let text = std::fs::read_to_string(&a.document).map_err(|e| ArithError::Io {
-                file: a.document.clone(),
+        ArithJob::Claims {
+            spec,
+            claims: claims_file,
+            document,
+        } => {
+            let spec = Spec::load(spec)?;
+            let text = std::fs::read_to_string(document).map_err(|e| ArithError::Io {
+                file: document.clone(),
                 reason: e.to_string(),
             })?;
-            let document = crate::specs::Document::parse(&text, &a.document);
-            let cs = claims::load(&a.claims, &spec, &document)?;
+            let document = crate::specs::Document::parse(&text, document);
+            let cs = claims::load(claims_file, &spec, &document)?;
             let payments = payments_at_spec_capacity(&spec);
-            let r = claims::report(&spec, &a.claims, &cs, &payments, &measure_model);
-            emit(a.json, &r, |o| claims::render_text(&r, o), out)?;
+            let r = claims::report(&spec, claims_file, &cs, &payments, &measure_model);
+            emit(json, &r, |o| claims::render_text(&r, o), out)?;
             Ok(r.tally.outcome())
         }
     }

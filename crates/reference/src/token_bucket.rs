@@ -14,9 +14,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::reference::Mutation;
-use crate::specs::breaker::MAX_BUCKET_CAPACITY;
-use crate::specs::TokenBucketSettings;
+use crate::Mutation;
+use flashcheck_specs::breaker::MAX_BUCKET_CAPACITY;
+use flashcheck_specs::TokenBucketSettings;
 
 /// One bucket operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

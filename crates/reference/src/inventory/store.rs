@@ -24,3 +24,16 @@ pub trait StockStore: Send + Sync + Debug {
     /// observes); negative only if a mutation broke the store.
     fn available(&self) -> i64;
 }
+
+/// A store chosen at run time (the HTTP front picks one per SKU).
+impl StockStore for Box<dyn StockStore> {
+    fn try_take(&self, home: usize) -> TakeOutcome {
+        (**self).try_take(home)
+    }
+    fn put_back(&self, home: usize) {
+        (**self).put_back(home)
+    }
+    fn available(&self) -> i64 {
+        (**self).available()
+    }
+}

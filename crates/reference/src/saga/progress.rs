@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::log::{LogRecord, SagaOutcome};
-use crate::reference::Mutation;
+use crate::Mutation;
 
 /// Where the saga stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

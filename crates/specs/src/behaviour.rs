@@ -152,7 +152,7 @@ mod tests {
     #[test]
     fn the_built_in_claims_parse() {
         let claims = parse_behaviour_str(
-            include_str!("../../specs/behaviour.toml"),
+            include_str!("../../../specs/behaviour.toml"),
             Path::new("specs/behaviour.toml"),
             &Document::built_in(),
         )

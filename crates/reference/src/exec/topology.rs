@@ -230,7 +230,7 @@ impl Topology {
             executor,
             workers,
             inventory_shards: workers,
-            shard_alignment_bytes: std::mem::align_of::<crate::reference::inventory::StockShard>(),
+            shard_alignment_bytes: std::mem::align_of::<crate::inventory::StockShard>(),
             placements,
             reasons,
         }
