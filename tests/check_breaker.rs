@@ -1,17 +1,17 @@
 //! Every property of `breaker` (tla/Breaker.tla), each with a run that would fail if the
-//! property's check were broken: a deliberately broken variant (a test-only wrapper that
-//! changes one step of the breaker) must produce the counterexample asserted here.
+//! property's check were broken: a deliberately broken variant (the tests' one mutant
+//! wrapper, `support/mutant.rs`, with one step of the breaker changed) must produce the counterexample asserted here.
 
 use flashcheck::check::{self, CheckOptions};
 use flashcheck::registry::{builtin, Constants, Port};
 use flashcheck::report::{CheckReport, PropertyReport, Verdict};
 use flashcheck_models::breaker::{
-    breaker_fairness, breaker_properties, breaker_view, describe_breaker, opens_under_failure,
-    recovers, Backend, Breaker, BreakerAction, BreakerConfig, BreakerState, BreakerView,
-    Comparison, Mode,
+    Backend, Breaker, BreakerAction, BreakerConfig, BreakerState, Comparison, Mode,
 };
-use flashcheck_models::{Liveness, Spec};
-use stateright::{Model, Property};
+
+#[path = "support/mutant.rs"]
+mod mutant;
+use mutant::{Flaw, Mutant};
 
 fn check_named(constants: &[&str]) -> CheckReport {
     let constants = Constants::parse(
@@ -58,29 +58,15 @@ enum Bug {
     Flapping,
 }
 
-#[derive(Clone, Debug)]
-struct Broken {
-    inner: Breaker,
-    bug: Bug,
-}
-
-impl AsRef<Breaker> for Broken {
-    fn as_ref(&self) -> &Breaker {
-        &self.inner
-    }
-}
-
-impl Broken {
-    fn new(bug: Bug) -> Self {
-        Broken {
-            inner: Breaker::new(config()).unwrap(),
-            bug,
-        }
-    }
-
-    fn step(&self, s: &BreakerState, a: BreakerAction) -> Option<BreakerState> {
-        let c = self.inner.config();
-        match (self.bug, a) {
+impl Flaw<Breaker> for Bug {
+    fn next_state(
+        &self,
+        inner: &Breaker,
+        s: &BreakerState,
+        a: BreakerAction,
+    ) -> Option<BreakerState> {
+        let c = inner.config();
+        match (*self, a) {
             (Bug::ExtraProbe, BreakerAction::Probe)
                 if s.mode == Mode::HalfOpen && u64::from(s.admitted) <= c.permitted =>
             {
@@ -124,8 +110,7 @@ impl Broken {
                     ..*s
                 })
             }
-            (Bug::Flapping, BreakerAction::Succeed) if s.backend == Backend::Healthy => self
-                .inner
+            (Bug::Flapping, BreakerAction::Succeed) if s.backend == Backend::Healthy => inner
                 .step(
                     &BreakerState {
                         backend: Backend::Failing,
@@ -137,63 +122,21 @@ impl Broken {
                     backend: Backend::Healthy,
                     ..t
                 }),
-            _ => self.inner.step(s, a),
+            _ => inner.step(s, a),
         }
     }
-}
-
-impl Model for Broken {
-    type State = BreakerState;
-    type Action = BreakerAction;
-    fn init_states(&self) -> Vec<BreakerState> {
-        self.inner.init_states()
-    }
-    fn actions(&self, s: &BreakerState, actions: &mut Vec<BreakerAction>) {
+    fn actions(&self, inner: &Breaker, s: &BreakerState, actions: &mut Vec<BreakerAction>) {
         actions.extend(
             BreakerAction::ALL
                 .into_iter()
-                .filter(|&a| self.step(s, a).is_some_and(|t| t != *s)),
+                .filter(|&a| self.next_state(inner, s, a).is_some_and(|t| t != *s)),
         );
-    }
-    fn next_state(&self, s: &BreakerState, a: BreakerAction) -> Option<BreakerState> {
-        self.step(s, a)
-    }
-    fn properties(&self) -> Vec<Property<Self>> {
-        breaker_properties()
-    }
-}
-
-impl Spec for Broken {
-    type View = BreakerView;
-    fn view(&self, s: &BreakerState) -> BreakerView {
-        breaker_view(s)
-    }
-    fn action_name(&self, a: &BreakerAction) -> String {
-        format!("{a:?}")
-    }
-    fn fairness_group(&self, a: &BreakerAction) -> Option<usize> {
-        breaker_fairness(a)
-    }
-    fn is_terminal(&self, _: &BreakerState) -> bool {
-        false
-    }
-    fn liveness(&self) -> Vec<Liveness<Self>> {
-        vec![opens_under_failure()]
-    }
-    fn persistence(&self) -> Vec<Liveness<Self>> {
-        vec![recovers()]
-    }
-    fn describe(&self, p: &str) -> &'static str {
-        describe_breaker(p)
-    }
-    fn constants(&self) -> Vec<(&'static str, String)> {
-        self.inner.constants()
     }
 }
 
 fn run(bug: Bug) -> CheckReport {
     check::check(
-        Broken::new(bug),
+        Mutant::new(Breaker::new(config()).unwrap(), bug),
         "broken-breaker",
         "test".into(),
         &CheckOptions::default(),

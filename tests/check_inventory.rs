@@ -6,9 +6,13 @@ use flashcheck::check::{self, CheckOptions};
 use flashcheck::outcome::Outcome;
 use flashcheck::registry::{builtin, Constants, Entry, Port};
 use flashcheck::report::{CheckReport, PropertyReport, Verdict};
-use flashcheck_models::inventory::{Deduction, Inventory};
-use flashcheck_models::{Liveness, Spec};
-use stateright::{Model, Property};
+use flashcheck_models::inventory::{Deduction, Inventory, InventoryAction};
+use flashcheck_models::inventory_seed::{Double11Seed, SeedAction, SeedState};
+use stateright::Model;
+
+#[path = "support/mutant.rs"]
+mod mutant;
+use mutant::{Flaw, Mutant};
 
 fn check_named(model: &'static Entry, constants: &[&str]) -> CheckReport {
     let constants = Constants::parse(
@@ -110,53 +114,14 @@ fn the_whole_stock_cannot_sell_with_fewer_buyers() {
 
 /// The inventory model with no fairness at all: `settles` must fail by stuttering.
 #[derive(Clone, Debug)]
-struct Unfair(Inventory);
+struct Unfair;
 
-impl Model for Unfair {
-    type State = <Inventory as Model>::State;
-    type Action = <Inventory as Model>::Action;
-    fn init_states(&self) -> Vec<Self::State> {
-        self.0.init_states()
-    }
-    fn actions(&self, s: &Self::State, a: &mut Vec<Self::Action>) {
-        self.0.actions(s, a)
-    }
-    fn next_state(&self, s: &Self::State, a: Self::Action) -> Option<Self::State> {
-        self.0.next_state(s, a)
-    }
-    fn properties(&self) -> Vec<Property<Self>> {
-        vec![]
-    }
-}
-
-impl Spec for Unfair {
-    type View = <Inventory as Spec>::View;
-    fn view(&self, s: &Self::State) -> Self::View {
-        self.0.view(s)
-    }
-    fn action_name(&self, a: &Self::Action) -> String {
-        self.0.action_name(a)
-    }
-    fn fairness_group(&self, _: &Self::Action) -> Option<usize> {
+impl Flaw<Inventory> for Unfair {
+    fn fairness_group(&self, _: &Inventory, _: &InventoryAction) -> Option<usize> {
         None
     }
-    fn is_terminal(&self, s: &Self::State) -> bool {
-        self.0.is_terminal(s)
-    }
-    fn liveness(&self) -> Vec<Liveness<Self>> {
-        vec![Liveness {
-            name: "settles",
-            description: "",
-            instances: 2,
-            trigger: None,
-            goal: |m, s, u| (m.0.liveness()[0].goal)(&m.0, s, u),
-        }]
-    }
-    fn describe(&self, _: &str) -> &'static str {
-        ""
-    }
-    fn constants(&self) -> Vec<(&'static str, String)> {
-        vec![]
+    fn keeps(&self, name: &str) -> bool {
+        name == "settles"
     }
 }
 
@@ -164,7 +129,7 @@ impl Spec for Unfair {
 fn settles_needs_fairness() {
     let fair = check_named(&builtin::INVENTORY, &["Users=2", "Stock=1"]);
     assert_eq!(property(&fair, "settles").verdict, Verdict::Holds);
-    let unfair = Unfair(Inventory::new(2, 1, Deduction::Atomic).unwrap());
+    let unfair = Mutant::new(Inventory::new(2, 1, Deduction::Atomic).unwrap(), Unfair);
     let report = check::check(unfair, "unfair", "test".into(), &CheckOptions::default());
     let p = property(&report, "settles");
     assert_eq!(p.verdict, Verdict::Violated);
@@ -222,62 +187,27 @@ fn bad_constants_are_refused_not_defaulted() {
 /// The seed with a retried, non-idempotent `Buy`: ProcessOrder runs twice for one order, so
 /// stock is deducted twice while `orders` (a set) grows once. SafetyInvariant must catch it.
 #[derive(Clone, Debug)]
-struct DoubleDeduct(flashcheck_models::inventory_seed::Double11Seed);
+struct DoubleDeduct;
 
-impl Model for DoubleDeduct {
-    type State = <flashcheck_models::inventory_seed::Double11Seed as Model>::State;
-    type Action = <flashcheck_models::inventory_seed::Double11Seed as Model>::Action;
-    fn init_states(&self) -> Vec<Self::State> {
-        self.0.init_states()
-    }
-    fn actions(&self, s: &Self::State, a: &mut Vec<Self::Action>) {
-        self.0.actions(s, a)
-    }
-    fn next_state(&self, s: &Self::State, a: Self::Action) -> Option<Self::State> {
-        let once = self.0.next_state(s, a)?;
+impl Flaw<Double11Seed> for DoubleDeduct {
+    fn next_state(&self, seed: &Double11Seed, s: &SeedState, a: SeedAction) -> Option<SeedState> {
+        let once = seed.next_state(s, a)?;
         match a {
-            flashcheck_models::inventory_seed::SeedAction::Buy(_) => self.0.next_state(&once, a),
+            SeedAction::Buy(_) => seed.next_state(&once, a),
             _ => Some(once),
         }
     }
-    fn properties(&self) -> Vec<Property<Self>> {
-        vec![Property::always("SafetyInvariant", |m: &Self, s| {
-            (m.0.properties()[0].condition)(&m.0, s)
-        })]
-    }
-}
-
-impl Spec for DoubleDeduct {
-    type View = <flashcheck_models::inventory_seed::Double11Seed as Spec>::View;
-    fn view(&self, s: &Self::State) -> Self::View {
-        self.0.view(s)
-    }
-    fn action_name(&self, a: &Self::Action) -> String {
-        self.0.action_name(a)
-    }
-    fn fairness_group(&self, a: &Self::Action) -> Option<usize> {
-        self.0.fairness_group(a)
-    }
-    fn is_terminal(&self, s: &Self::State) -> bool {
-        self.0.is_terminal(s)
-    }
-    fn liveness(&self) -> Vec<Liveness<Self>> {
-        vec![]
-    }
-    fn describe(&self, _: &str) -> &'static str {
-        ""
-    }
-    fn constants(&self) -> Vec<(&'static str, String)> {
-        vec![]
+    fn keeps(&self, name: &str) -> bool {
+        name == "SafetyInvariant"
     }
 }
 
 #[test]
 fn safety_invariant_catches_a_double_deduction() {
-    let seed = flashcheck_models::inventory_seed::Double11Seed::new(2, 2).unwrap();
+    let seed = Double11Seed::new(2, 2).unwrap();
     assert_eq!(seed.properties()[0].name, "SafetyInvariant");
     let report = check::check(
-        DoubleDeduct(seed),
+        Mutant::new(seed, DoubleDeduct),
         "double-deduct",
         "test".into(),
         &CheckOptions::default(),

@@ -1,7 +1,7 @@
 //! Every property of `saga` and `saga-seed` (seed §2.1, tla/Saga.tla, tla/SagaSeed.tla), each
 //! with a run that would fail if the property's check were broken: the seed's real
 //! violations with their shortest counterexamples, and deliberately broken variants of
-//! `saga` (test-only wrappers) for the properties the seed does not violate.
+//! `saga` (the tests' one mutant wrapper, `support/mutant.rs`) for the properties the seed does not violate.
 
 use flashcheck::check::{self, CheckOptions};
 use flashcheck::outcome::Outcome;
@@ -9,8 +9,11 @@ use flashcheck::registry::{build_port, builtin, Entry};
 use flashcheck::report::{CheckReport, PropertyReport, Verdict};
 use flashcheck_models::saga::{Saga, SagaAction, SagaState};
 use flashcheck_models::saga_history::{Effect, Event, Op, Pc};
-use flashcheck_models::{Liveness, Spec};
-use stateright::{Model, Property};
+use stateright::Model;
+
+#[path = "support/mutant.rs"]
+mod mutant;
+use mutant::{Flaw, Mutant};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -206,7 +209,7 @@ fn domain_properties_are_unknown_on_a_saga_without_those_steps() {
 
 /// How a broken variant of `saga` deviates.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Flaw {
+enum Bug {
     /// Compensates the lowest committed step first.
     ForwardOrder,
     /// A failed step's compensation runs at once (as the seed does).
@@ -221,12 +224,6 @@ enum Flaw {
     RecoverForgetsCompensation,
 }
 
-#[derive(Clone, Debug)]
-struct Broken {
-    inner: Saga,
-    flaw: Flaw,
-}
-
 fn lowest_committed(s: &SagaState) -> Option<u8> {
     s.effect
         .iter()
@@ -234,18 +231,11 @@ fn lowest_committed(s: &SagaState) -> Option<u8> {
         .map(|i| i as u8 + 1)
 }
 
-impl Model for Broken {
-    type State = SagaState;
-    type Action = SagaAction;
-
-    fn init_states(&self) -> Vec<SagaState> {
-        self.inner.init_states()
-    }
-
-    fn actions(&self, s: &SagaState, actions: &mut Vec<SagaAction>) {
-        self.inner.actions(s, actions);
-        match self.flaw {
-            Flaw::ForwardOrder => {
+impl Flaw<Saga> for Bug {
+    fn actions(&self, inner: &Saga, s: &SagaState, actions: &mut Vec<SagaAction>) {
+        inner.actions(s, actions);
+        match self {
+            Bug::ForwardOrder => {
                 if let Some(low) = lowest_committed(s) {
                     for a in actions.iter_mut() {
                         if let SagaAction::Compensate(_) = a {
@@ -254,10 +244,10 @@ impl Model for Broken {
                     }
                 }
             }
-            Flaw::ForwardAfterAbort => {
+            Bug::ForwardAfterAbort => {
                 let next = Saga::next_step(s);
                 let undone = s.history.iter().any(|e| e.op == Op::Undo);
-                if s.up && s.pc == Pc::Compensating && undone && next <= self.inner.steps().len() {
+                if s.up && s.pc == Pc::Compensating && undone && next <= inner.steps().len() {
                     actions.push(SagaAction::Execute(next));
                 }
             }
@@ -265,115 +255,43 @@ impl Model for Broken {
         }
     }
 
-    fn next_state(&self, s: &SagaState, action: SagaAction) -> Option<SagaState> {
-        let mut n = self.inner.next_state(s, action)?;
-        let inventory = self.inner.steps().inventory_step();
-        match (self.flaw, action) {
-            (Flaw::CompensateFailedStep, SagaAction::Fail(i)) => {
+    fn next_state(&self, inner: &Saga, s: &SagaState, action: SagaAction) -> Option<SagaState> {
+        let mut n = inner.next_state(s, action)?;
+        let inventory = inner.steps().inventory_step();
+        match (*self, action) {
+            (Bug::CompensateFailedStep, SagaAction::Fail(i)) => {
                 n.history.push(Event::new(Op::Undo, i));
                 n.effect[usize::from(i) - 1] = Effect::Compensated;
             }
-            (Flaw::ForwardAfterAbort, SagaAction::Execute(_)) if s.pc == Pc::Compensating => {
+            (Bug::ForwardAfterAbort, SagaAction::Execute(_)) if s.pc == Pc::Compensating => {
                 n.pc = Pc::Compensating;
             }
-            (Flaw::SkipInventoryCompensation, SagaAction::Compensate(i))
-                if Some(i) == inventory =>
-            {
+            (Bug::SkipInventoryCompensation, SagaAction::Compensate(i)) if Some(i) == inventory => {
                 n = s.clone();
                 n.pc = Pc::Aborted;
             }
-            (Flaw::RecoverRerunsLastStep, SagaAction::Recover) if s.pc == Pc::Forward => {
+            (Bug::RecoverRerunsLastStep, SagaAction::Recover) if s.pc == Pc::Forward => {
                 if let Some(last) = s.history.iter().rev().find(|e| e.op == Op::Commit) {
                     n.history.push(*last);
                 }
             }
-            (Flaw::RecoverForgetsCompensation, SagaAction::Recover) if s.pc == Pc::Compensating => {
+            (Bug::RecoverForgetsCompensation, SagaAction::Recover) if s.pc == Pc::Compensating => {
                 n.pc = Pc::Aborted;
             }
             _ => {}
         }
         Some(n)
     }
-
-    fn properties(&self) -> Vec<Property<Self>> {
-        // The same conditions as `saga`'s, evaluated on the inner model.
-        let names = [
-            "compensate_only_committed",
-            "reverse_order",
-            "no_forward_after_abort",
-            "no_refund_without_payment",
-            "reservation_released_on_abort",
-            "recovery_idempotent",
-            "deadlock_free",
-        ];
-        let conditions: [fn(&Broken, &SagaState) -> bool; 7] = [
-            |m, s| holds(m, s, 0),
-            |m, s| holds(m, s, 1),
-            |m, s| holds(m, s, 2),
-            |m, s| holds(m, s, 3),
-            |m, s| holds(m, s, 4),
-            |m, s| holds(m, s, 5),
-            |m, s| m.deadlock_free(s),
-        ];
-        names
-            .into_iter()
-            .zip(conditions)
-            .map(|(name, condition)| Property::always(name, condition))
-            .collect()
-    }
 }
 
-/// The inner model's `index`-th property on `s`.
-fn holds(m: &Broken, s: &SagaState, index: usize) -> bool {
-    (m.inner.properties()[index].condition)(&m.inner, s)
-}
-
-impl Spec for Broken {
-    type View = <Saga as Spec>::View;
-
-    fn view(&self, s: &SagaState) -> Self::View {
-        self.inner.view(s)
-    }
-
-    fn action_name(&self, a: &SagaAction) -> String {
-        self.inner.action_name(a)
-    }
-
-    fn fairness_group(&self, a: &SagaAction) -> Option<usize> {
-        self.inner.fairness_group(a)
-    }
-
-    fn is_terminal(&self, s: &SagaState) -> bool {
-        self.inner.is_terminal(s)
-    }
-
-    fn liveness(&self) -> Vec<Liveness<Self>> {
-        vec![Liveness {
-            name: "atomicity",
-            description: "as saga's",
-            instances: 1,
-            trigger: None,
-            goal: |m, s, i| (m.inner.liveness()[0].goal)(&m.inner, s, i),
-        }]
-    }
-
-    fn describe(&self, property: &str) -> &'static str {
-        self.inner.describe(property)
-    }
-
-    fn constants(&self) -> Vec<(&'static str, String)> {
-        self.inner.constants()
-    }
-}
-
-fn check_broken(flaw: Flaw) -> CheckReport {
+fn check_broken(bug: Bug) -> CheckReport {
     let (_, port) = build_port(&builtin::SAGA, &[], None).unwrap();
     let inner = port
         .model::<flashcheck_models::saga::Saga>()
         .expect("a saga port")
         .clone();
     check::check(
-        Broken { inner, flaw },
+        Mutant::new(inner, bug),
         "saga-broken",
         "test".into(),
         &CheckOptions::default(),
@@ -393,7 +311,7 @@ fn violated_only(report: &CheckReport, violated: &[&str]) {
 
 #[test]
 fn forward_order_compensation_breaks_reverse_order() {
-    let report = check_broken(Flaw::ForwardOrder);
+    let report = check_broken(Bug::ForwardOrder);
     violated_only(&report, &["reverse_order"]);
     let p = property(&report, "reverse_order");
     assert_eq!(
@@ -411,7 +329,7 @@ fn forward_order_compensation_breaks_reverse_order() {
 
 #[test]
 fn compensating_the_failed_step_breaks_compensate_only_committed_and_refunds() {
-    let report = check_broken(Flaw::CompensateFailedStep);
+    let report = check_broken(Bug::CompensateFailedStep);
     violated_only(
         &report,
         &["compensate_only_committed", "no_refund_without_payment"],
@@ -427,7 +345,7 @@ fn compensating_the_failed_step_breaks_compensate_only_committed_and_refunds() {
 
 #[test]
 fn running_forward_while_compensating_breaks_no_forward_after_abort() {
-    let report = check_broken(Flaw::ForwardAfterAbort);
+    let report = check_broken(Bug::ForwardAfterAbort);
     let p = property(&report, "no_forward_after_abort");
     assert_eq!(p.verdict, Verdict::Violated);
     assert_eq!(
@@ -445,7 +363,7 @@ fn running_forward_while_compensating_breaks_no_forward_after_abort() {
 
 #[test]
 fn skipping_the_inventory_compensation_keeps_the_reservation() {
-    let report = check_broken(Flaw::SkipInventoryCompensation);
+    let report = check_broken(Bug::SkipInventoryCompensation);
     // After a crash the skipped compensation also leaves an aborted saga holding a commit.
     violated_only(
         &report,
@@ -476,12 +394,12 @@ fn skipping_the_inventory_compensation_keeps_the_reservation() {
 
 #[test]
 fn recovery_that_reruns_or_forgets_breaks_recovery_idempotent() {
-    let report = check_broken(Flaw::RecoverRerunsLastStep);
+    let report = check_broken(Bug::RecoverRerunsLastStep);
     let p = property(&report, "recovery_idempotent");
     assert_eq!(p.verdict, Verdict::Violated);
     assert_eq!(p.actions(), ["Init", "Execute(1)", "Crash", "Recover"]);
 
-    let report = check_broken(Flaw::RecoverForgetsCompensation);
+    let report = check_broken(Bug::RecoverForgetsCompensation);
     let p = property(&report, "recovery_idempotent");
     assert_eq!(p.verdict, Verdict::Violated);
     assert_eq!(

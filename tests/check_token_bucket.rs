@@ -1,16 +1,15 @@
 //! Every property of `token-bucket` (tla/TokenBucket.tla), each with a run that would fail if
-//! the property's check were broken: a deliberately broken bucket (a test-only wrapper that
-//! changes one step) must produce the counterexample asserted here.
+//! the property's check were broken: a deliberately broken bucket (the tests' one mutant
+//! wrapper, `support/mutant.rs`, with one step changed) must produce the counterexample asserted here.
 
 use flashcheck::check::{self, CheckOptions};
 use flashcheck::registry::{builtin, Constants, Port};
 use flashcheck::report::{CheckReport, PropertyReport, Verdict};
-use flashcheck_models::token_bucket::{
-    bucket_fairness, bucket_properties, bucket_view, describe_bucket, refills, BucketAction,
-    BucketConfig, BucketState, BucketView, TokenBucket,
-};
-use flashcheck_models::{Liveness, Spec};
-use stateright::{Model, Property};
+use flashcheck_models::token_bucket::{BucketAction, BucketConfig, BucketState, TokenBucket};
+
+#[path = "support/mutant.rs"]
+mod mutant;
+use mutant::{Flaw, Mutant};
 
 fn check_named(constants: &[&str]) -> CheckReport {
     let constants = Constants::parse(
@@ -51,90 +50,41 @@ enum Bug {
     RefillOnlyOnDemand,
 }
 
-#[derive(Clone, Debug)]
-struct Broken {
-    inner: TokenBucket,
-    bug: Bug,
-}
-
-impl AsRef<TokenBucket> for Broken {
-    fn as_ref(&self) -> &TokenBucket {
-        &self.inner
-    }
-}
-
-impl Broken {
-    fn step(&self, s: &BucketState, a: BucketAction) -> Option<BucketState> {
-        let c = self.inner.config();
-        match (self.bug, a) {
+impl Flaw<TokenBucket> for Bug {
+    fn next_state(
+        &self,
+        inner: &TokenBucket,
+        s: &BucketState,
+        a: BucketAction,
+    ) -> Option<BucketState> {
+        let c = inner.config();
+        match (*self, a) {
             (Bug::RefillPastCapacity, BucketAction::Tick) => Some(BucketState {
                 tokens: s.tokens + c.rate as u8,
-                recent: self.inner.shift(s),
+                recent: inner.shift(s),
                 ..*s
             })
             .filter(|t| u64::from(t.tokens) <= c.capacity + 1),
             (Bug::LastTokenKept, BucketAction::Acquire) if s.demand && s.tokens == 1 => {
                 Some(BucketState {
-                    recent: self.inner.count_acquire(s),
+                    recent: inner.count_acquire(s),
                     ..*s
                 })
-                .filter(|t| self.inner.acquired(t) <= self.inner.bound() + 1)
+                .filter(|t| inner.acquired(t) <= inner.bound() + 1)
             }
             (Bug::RefillOnlyOnDemand, BucketAction::Tick) if !s.demand => Some(BucketState {
-                recent: self.inner.shift(s),
+                recent: inner.shift(s),
                 ..*s
             }),
-            _ => self.inner.step(s, a),
+            _ => inner.step(s, a),
         }
     }
-}
-
-impl Model for Broken {
-    type State = BucketState;
-    type Action = BucketAction;
-    fn init_states(&self) -> Vec<BucketState> {
-        self.inner.init_states()
-    }
-    fn actions(&self, s: &BucketState, actions: &mut Vec<BucketAction>) {
+    fn actions(&self, inner: &TokenBucket, s: &BucketState, actions: &mut Vec<BucketAction>) {
         actions.extend(
             BucketAction::ALL
                 .into_iter()
-                .filter(|&a| self.step(s, a).is_some_and(|t| t != *s)),
+                .filter(|&a| self.next_state(inner, s, a).is_some_and(|t| t != *s)),
         );
-    }
-    fn next_state(&self, s: &BucketState, a: BucketAction) -> Option<BucketState> {
-        self.step(s, a)
-    }
-    fn properties(&self) -> Vec<Property<Self>> {
-        bucket_properties()
-    }
-}
-
-impl Spec for Broken {
-    type View = BucketView;
-    fn view(&self, s: &BucketState) -> BucketView {
-        bucket_view(&self.inner, s)
-    }
-    fn action_name(&self, a: &BucketAction) -> String {
-        format!("{a:?}")
-    }
-    fn fairness_group(&self, a: &BucketAction) -> Option<usize> {
-        bucket_fairness(a)
-    }
-    fn is_terminal(&self, _: &BucketState) -> bool {
-        false
-    }
-    fn liveness(&self) -> Vec<Liveness<Self>> {
-        Vec::new()
-    }
-    fn persistence(&self) -> Vec<Liveness<Self>> {
-        vec![refills()]
-    }
-    fn describe(&self, p: &str) -> &'static str {
-        describe_bucket(p)
-    }
-    fn constants(&self) -> Vec<(&'static str, String)> {
-        self.inner.constants()
     }
 }
 
@@ -146,7 +96,7 @@ fn run(bug: Bug) -> CheckReport {
     })
     .unwrap();
     check::check(
-        Broken { inner, bug },
+        Mutant::new(inner, bug),
         "broken-bucket",
         "test".into(),
         &CheckOptions::default(),
