@@ -114,7 +114,7 @@ mod tests {
 
     #[test]
     fn the_repository_specs_directory_is_the_built_in_scenario() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs");
         let from_dir = Scenario::from_dir(&dir).unwrap();
         let built_in = Scenario::built_in();
         assert_eq!(from_dir.design.text, built_in.design.text);
