@@ -7,7 +7,7 @@
 //! - `saga-create_order.dot` (+ `.svg` when Graphviz is installed);
 //! - `<model>-<property>.dot` (+ `.svg`) for each failing property of two seed findings.
 
-use flashcheck::arith::spec::Spec;
+use flashcheck::arith::design::Design;
 use flashcheck::check::CheckOptions;
 use flashcheck::registry::{builtin, Constants, Entry, Port};
 use flashcheck::report::dot::{counterexample_dot, render_svg, saga_dot};
@@ -56,7 +56,7 @@ fn main() -> Result<()> {
     let max_users: u32 = args.next().map_or(Ok(4), |n| n.parse())?;
     std::fs::create_dir_all(&out)?;
 
-    let spec = Spec::load(Path::new("specs/double11.toml"))?;
+    let spec = Design::load(Path::new("specs/double11.toml"))?;
     std::fs::write(out.join("latency.svg"), latency_chart(&spec).to_svg())?;
 
     let mut reports = Vec::new();

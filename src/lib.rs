@@ -6,10 +6,11 @@
 #![warn(missing_debug_implementations, rust_2018_idioms)]
 
 pub mod arith;
+pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod commands;
-pub mod explore;
+pub mod explorer;
 pub mod history;
 pub mod outcome;
 pub mod registry;

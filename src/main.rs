@@ -3,7 +3,7 @@
 //! refuted, 2 bad input or a missing tool, 3 a limit stopped the work or something could not
 //! be decided ([`exit_code`]). Errors print as one line.
 
-mod alloc;
+mod allocator;
 
 use clap::Parser;
 use flashcheck::cli::Cli;
@@ -21,9 +21,9 @@ fn exit_code(outcome: Outcome) -> u8 {
     }
 }
 
-/// Huge pages for large allocations (stateright's fingerprint set); see `alloc`.
+/// Huge pages for large allocations (stateright's fingerprint set); see `allocator`.
 #[global_allocator]
-static GLOBAL: alloc::HugePageAlloc = alloc::HugePageAlloc;
+static GLOBAL: allocator::HugePageAlloc = allocator::HugePageAlloc;
 
 fn main() -> ExitCode {
     // Die quietly when stdout closes early (`flashcheck ... | head`), as Unix filters do,

@@ -2,9 +2,9 @@
 //! first-order condition, no random feasible allocation beats the KKT optimum, VCG payments
 //! are non-negative and individually rational.
 
-use flashcheck::arith::alloc;
+use flashcheck::arith::allocation;
+use flashcheck::arith::design::Tenant;
 use flashcheck::arith::rational::{int, Interval, Q};
-use flashcheck::arith::spec::Tenant;
 use flashcheck::arith::vcg;
 use num_traits::{Signed, Zero};
 use proptest::prelude::*;
@@ -39,7 +39,7 @@ proptest! {
     #[test]
     fn quota_satisfies_first_order_condition(a in 1i64..=50, t in 1i64..=5000, b in 1i64..=100) {
         let ten = tenant(0, a, t, b);
-        let x = alloc::unconstrained(&ten).unwrap();
+        let x = allocation::unconstrained(&ten).unwrap();
         prop_assert!(x.interval.lo.is_positive());
         for v in [&x.interval.lo, &x.interval.hi] {
             let foc = ten.weight() / (v + int(1)) - &ten.beta * int(2) * v;
@@ -50,11 +50,11 @@ proptest! {
     #[test]
     fn no_random_feasible_allocation_beats_the_optimum(ts in arb_tenants(), cap in 20i64..600, shares in prop::collection::vec(0i64..100, 3)) {
         let c = int(cap);
-        let opt = alloc::optimum(&ts, &c).unwrap();
+        let opt = allocation::optimum(&ts, &c).unwrap();
         let sum_hi: Q = opt.x.iter().map(|x| x.interval.hi.clone()).sum();
         prop_assert!(sum_hi <= &c + tiny());
         let w = |xs: &[Interval]| -> Interval {
-            ts.iter().zip(xs).fold(Interval::point(Q::zero()), |acc, (t, x)| acc.add(&alloc::utility(t, x).unwrap()))
+            ts.iter().zip(xs).fold(Interval::point(Q::zero()), |acc, (t, x)| acc.add(&allocation::utility(t, x).unwrap()))
         };
         let best = w(&opt.x.iter().map(|x| x.interval.clone()).collect::<Vec<_>>());
         let total: i64 = shares.iter().take(ts.len()).sum::<i64>().max(1);
@@ -66,11 +66,11 @@ proptest! {
     #[test]
     fn payments_are_nonnegative_and_individually_rational(ts in arb_tenants(), cap in 20i64..600) {
         let c = int(cap);
-        let full = alloc::optimum(&ts, &c).unwrap();
+        let full = allocation::optimum(&ts, &c).unwrap();
         for i in 0..ts.len() {
             let (_, _, p, _) = vcg::payment(&ts, &c, &full, i).unwrap();
             prop_assert!(p.hi >= Q::zero() && p.lo >= -tiny(), "payment {}", p);
-            let net = alloc::utility(&ts[i], &full.x[i].interval).unwrap().sub(&p);
+            let net = allocation::utility(&ts[i], &full.x[i].interval).unwrap().sub(&p);
             prop_assert!(net.hi >= Q::zero() && net.lo >= -tiny(), "net utility {}", net);
         }
     }

@@ -5,7 +5,7 @@
 //! and the line of the claim.
 
 use flashcheck::arith::claims;
-use flashcheck::arith::spec::Spec;
+use flashcheck::arith::design::Design;
 use flashcheck::specs::{parse_behaviour_str, Document};
 use std::path::Path;
 
@@ -13,8 +13,8 @@ const CLAIMS: &str = include_str!("../specs/claims.toml");
 const BEHAVIOUR: &str = include_str!("../specs/behaviour.toml");
 const DESIGN: &str = include_str!("../specs/double11.toml");
 
-fn spec() -> Spec {
-    Spec::parse(DESIGN, Path::new("specs/double11.toml")).unwrap()
+fn spec() -> Design {
+    Design::parse(DESIGN, Path::new("specs/double11.toml")).unwrap()
 }
 
 /// (id, every line it cites, its text) for both claim files.

@@ -165,7 +165,7 @@ fn fuzz_scenario_and_behaviour_toml() {
         "scenario TOML (double11.toml)",
         inputs(vec![repo("specs/double11.toml")], TOML),
         |t| {
-            let _ = flashcheck::arith::spec::Spec::parse(t, Path::new("d.toml"));
+            let _ = flashcheck::arith::design::Design::parse(t, Path::new("d.toml"));
         },
     );
     fuzz(
@@ -194,12 +194,13 @@ fn fuzz_claim_expressions_and_claims_files() {
     fuzz("claim expressions", inputs(seeds, EXPR), |t| {
         let _ = flashcheck::arith::expr::parse(t);
     });
-    let spec = flashcheck::arith::spec::Spec::parse(
+    let spec = flashcheck::arith::design::Design::parse(
         &repo("specs/double11.toml"),
         Path::new("specs/double11.toml"),
     )
     .unwrap();
-    static SPEC: std::sync::OnceLock<flashcheck::arith::spec::Spec> = std::sync::OnceLock::new();
+    static SPEC: std::sync::OnceLock<flashcheck::arith::design::Design> =
+        std::sync::OnceLock::new();
     let _ = SPEC.set(spec);
     fuzz(
         "claims TOML",

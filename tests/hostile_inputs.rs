@@ -420,12 +420,12 @@ fn unknown_key_in_a_typed_double11_table_is_refused_naming_it() {
     let text = std::fs::read_to_string(repo("specs/double11.toml")).unwrap();
     let typo = text.replace("p95_ms = 100", "p95_msec = 100\np95_ms = 100");
     assert_ne!(typo, text, "the fixture line moved");
-    let e = flashcheck::arith::spec::Spec::parse(&typo, Path::new("d.toml")).unwrap_err();
+    let e = flashcheck::arith::design::Design::parse(&typo, Path::new("d.toml")).unwrap_err();
     let shown = e.to_string();
     assert!(shown.contains("d.toml"), "{shown}");
     assert!(shown.contains("sla.p95_msec"), "{shown}");
     assert!(shown.contains("unknown key"), "{shown}");
     let free = text.replace("servers = 100", "servers = 100\nanything_new = 7");
-    let spec = flashcheck::arith::spec::Spec::parse(&free, Path::new("d.toml")).unwrap();
+    let spec = flashcheck::arith::design::Design::parse(&free, Path::new("d.toml")).unwrap();
     assert!(spec.values.contains_key("components.nginx.anything_new"));
 }

@@ -212,7 +212,7 @@ fn stacked_bar_chart_snapshot() {
 /// `flashcheck arith latency`) — and the SLA lines.
 #[test]
 fn latency_budget_chart_from_the_spec() {
-    let spec = flashcheck::arith::spec::Spec::load(&spec_path("double11.toml")).unwrap();
+    let spec = flashcheck::arith::design::Design::load(&spec_path("double11.toml")).unwrap();
     let chart = latency_chart(&spec);
     assert_eq!(chart.rows.len(), 3);
     assert_eq!(chart.rows[0].segments.len(), 8);

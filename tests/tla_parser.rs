@@ -3,7 +3,7 @@
 
 use flashcheck::tla::plan::{Counts, Violation};
 use flashcheck::tla::tlc::interpret;
-use flashcheck::tla::{dump_trace_to_steps, tool_output, trace, TlaError};
+use flashcheck::tla::{dump_trace_to_steps, json_trace, tool_output, TlaError};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -276,15 +276,15 @@ fn malformed_dump_is_a_typed_error() {
 #[test]
 fn action_names_are_rendered_deterministically() {
     let a = json!({"name": "Move", "context": {"to": "u2", "n": 3, "s": [1, 2]}, "parameters": ["to", "n", "s"]});
-    assert_eq!(trace::action_name(&a).unwrap(), "Move(u2, 3, [1,2])");
+    assert_eq!(json_trace::action_name(&a).unwrap(), "Move(u2, 3, [1,2])");
     let b = json!({"name": "Move", "context": {"n": 3, "to": "u2"}});
     assert_eq!(
-        trace::action_name(&b).unwrap(),
+        json_trace::action_name(&b).unwrap(),
         "Move(3, u2)",
         "no parameter list: context keys sorted"
     );
     assert_eq!(
-        trace::action_name(&json!({"name": "Tick"})).unwrap(),
+        json_trace::action_name(&json!({"name": "Tick"})).unwrap(),
         "Tick"
     );
 }

@@ -19,7 +19,7 @@
 //! on" is `backend = "healthy"`. Fairness: the client's steps (calls, probes, probe
 //! outcomes) are one weakly fair group, the clock's `Tick` another.
 
-use crate::inventory::ConstantError;
+use crate::constant::RangeError;
 use crate::spec::{Liveness, Spec};
 use serde::{Deserialize, Serialize};
 use stateright::{Model, Property};
@@ -88,8 +88,8 @@ pub struct BreakerConfig {
 
 impl BreakerConfig {
     /// Checks the ranges every breaker model needs.
-    pub fn validate(self) -> Result<Self, ConstantError> {
-        let bad = |constant, reason: String| Err(ConstantError { constant, reason });
+    pub fn validate(self) -> Result<Self, RangeError> {
+        let bad = |constant, reason: String| Err(RangeError { constant, reason });
         if self.window_size == 0 || self.window_size > MAX_WINDOW {
             return bad(
                 "WindowSize",
@@ -330,7 +330,7 @@ pub struct Breaker {
 
 impl Breaker {
     /// A breaker with validated constants.
-    pub fn new(config: BreakerConfig) -> Result<Self, ConstantError> {
+    pub fn new(config: BreakerConfig) -> Result<Self, RangeError> {
         Ok(Breaker {
             config: config.validate()?,
         })

@@ -21,7 +21,7 @@
 //! [`crate::breaker`].
 
 use crate::breaker::{breaker_fairness, describe_breaker, Backend, BreakerConfig, Mode, Window};
-use crate::inventory::ConstantError;
+use crate::constant::RangeError;
 use crate::spec::{Liveness, Spec};
 use serde::{Deserialize, Serialize};
 use stateright::{Model, Property};
@@ -35,7 +35,7 @@ pub struct BreakerSeed {
 impl BreakerSeed {
     /// The seed's breaker with validated constants (`Comparison` is the seed's `>` by
     /// default; `>=` is accepted to show the flaw does not depend on it).
-    pub fn new(config: BreakerConfig) -> Result<Self, ConstantError> {
+    pub fn new(config: BreakerConfig) -> Result<Self, RangeError> {
         Ok(BreakerSeed {
             config: config.validate()?,
         })

@@ -5,11 +5,11 @@
 //! then paid or times out and goes back to stock. [`Deduction`] selects an atomic
 //! check-and-decrement or the read-then-write race, which must oversell.
 
+use crate::constant::RangeError;
 use crate::packed;
 use crate::spec::{Liveness, Spec};
 use serde::{Deserialize, Serialize};
 use stateright::{Model, Property};
-use std::fmt;
 
 /// The most users a state can hold (8 bits of `seen` per user in a `u128`).
 pub const MAX_USERS: u8 = 16;
@@ -44,23 +44,6 @@ impl Deduction {
     }
 }
 
-/// Constants out of the range a state can represent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConstantError {
-    /// The constant's name.
-    pub constant: &'static str,
-    /// Why the value was refused.
-    pub reason: String,
-}
-
-impl fmt::Display for ConstantError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "constant {}: {}", self.constant, self.reason)
-    }
-}
-
-impl std::error::Error for ConstantError {}
-
 /// The model: `Users` users buying from `Stock` units.
 #[derive(Clone, Debug)]
 pub struct Inventory {
@@ -73,15 +56,15 @@ pub struct Inventory {
 
 impl Inventory {
     /// A model with `users` users (1..=16) and `stock` units (≤ 255).
-    pub fn new(users: u64, stock: u64, deduction: Deduction) -> Result<Self, ConstantError> {
+    pub fn new(users: u64, stock: u64, deduction: Deduction) -> Result<Self, RangeError> {
         if users == 0 || users > u64::from(MAX_USERS) {
-            return Err(ConstantError {
+            return Err(RangeError {
                 constant: "Users",
                 reason: format!("{users} is outside 1..={MAX_USERS}"),
             });
         }
         if stock > u64::from(MAX_STOCK) {
-            return Err(ConstantError {
+            return Err(RangeError {
                 constant: "Stock",
                 reason: format!("{stock} is above {MAX_STOCK}"),
             });

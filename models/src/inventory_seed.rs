@@ -5,7 +5,7 @@
 //! included: `await inventory > 0` guards it, so `failures` never moves. The seed's three
 //! properties are kept as it wrote them.
 
-use crate::inventory::ConstantError;
+use crate::constant::RangeError;
 use crate::spec::{Liveness, Spec};
 use serde::{Deserialize, Serialize};
 use stateright::{Model, Property};
@@ -23,14 +23,14 @@ pub struct Double11Seed {
 
 impl Double11Seed {
     /// A model with `users` user processes (1..=16) and `stock` units.
-    pub fn new(users: u64, stock: u64) -> Result<Self, ConstantError> {
+    pub fn new(users: u64, stock: u64) -> Result<Self, RangeError> {
         if users == 0 || users > MAX_USERS {
-            return Err(ConstantError {
+            return Err(RangeError {
                 constant: "Users",
                 reason: format!("{users} is outside 1..={MAX_USERS}"),
             });
         }
-        let stock = i64::try_from(stock).map_err(|_| ConstantError {
+        let stock = i64::try_from(stock).map_err(|_| RangeError {
             constant: "Stock",
             reason: format!("{stock} is too large"),
         })?;

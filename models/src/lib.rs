@@ -10,6 +10,7 @@
 
 pub mod breaker;
 pub mod breaker_seed;
+pub mod constant;
 pub mod inventory;
 pub mod inventory_seed;
 mod packed;

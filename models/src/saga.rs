@@ -14,7 +14,7 @@
 //! the inventory step does not hold a reservation. Together with `atomicity` (every behaviour
 //! ends) it says an aborted order always gives its stock back.
 
-use crate::inventory::ConstantError;
+use crate::constant::RangeError;
 use crate::saga_history::{self as h, Effect, Event, Op, Pc, StepList};
 use crate::spec::{Liveness, Spec};
 use serde::{Deserialize, Serialize};
@@ -32,7 +32,7 @@ pub struct Saga {
 impl Saga {
     /// A model of `steps` with at most `f` step failures per run (only `f > 0` matters), `r`
     /// failed attempts per compensation and `c` crashes (each ≤ [`h::MAX_BOUND`]).
-    pub fn new(steps: StepList, f: u64, r: u64, c: u64) -> Result<Self, ConstantError> {
+    pub fn new(steps: StepList, f: u64, r: u64, c: u64) -> Result<Self, RangeError> {
         Ok(Saga {
             steps,
             f: h::bound("F", f)?,

@@ -4,7 +4,7 @@
 //! The predicates are written exactly as the TLA+ twins (`tla/Saga.tla`, `tla/SagaSeed.tla`)
 //! define them, so that both sides decide the same thing on the same states.
 
-use crate::inventory::ConstantError;
+use crate::constant::RangeError;
 use crate::spec::{InstancePredicate, Liveness};
 use serde::{Deserialize, Serialize};
 use stateright::Model;
@@ -39,8 +39,8 @@ pub struct StepList {
 impl StepList {
     /// Validates `steps`: at least one, at most [`MAX_STEPS`], no duplicate step name, no
     /// empty name or compensation, at most one step per domain compensation.
-    pub fn new(steps: Vec<StepNames>) -> Result<Self, ConstantError> {
-        let bad = |reason: String| ConstantError {
+    pub fn new(steps: Vec<StepNames>) -> Result<Self, RangeError> {
+        let bad = |reason: String| RangeError {
             constant: "NSteps",
             reason,
         };
@@ -61,7 +61,7 @@ impl StepList {
                 return Err(bad(format!("step name `{}` is used twice", s.name)));
             }
         }
-        let find = |compensation: &str| -> Result<Option<u8>, ConstantError> {
+        let find = |compensation: &str| -> Result<Option<u8>, RangeError> {
             let mut found = steps
                 .iter()
                 .enumerate()
@@ -111,9 +111,9 @@ impl StepList {
 }
 
 /// Checks a bound constant (`F`, `R`, `C`) and narrows it.
-pub(crate) fn bound(constant: &'static str, value: u64) -> Result<u8, ConstantError> {
+pub(crate) fn bound(constant: &'static str, value: u64) -> Result<u8, RangeError> {
     if value > MAX_BOUND {
-        return Err(ConstantError {
+        return Err(RangeError {
             constant,
             reason: format!("{value} is above {MAX_BOUND}"),
         });

@@ -15,7 +15,7 @@
 //! Not modelled: a compensation that raises (the `except` path would run `compensate` again
 //! from the top); the seed does not say that `execute_compensation` raises.
 
-use crate::inventory::ConstantError;
+use crate::constant::RangeError;
 use crate::saga::{constants, describe};
 use crate::saga_history::{self as h, Effect, Event, Op, Pc, StepList};
 use crate::spec::{Liveness, Spec};
@@ -34,7 +34,7 @@ pub struct SagaSeed {
 impl SagaSeed {
     /// A model of `steps`; `f > 0` lets a step fail, `r > 0` lets a compensation fail, and
     /// the orchestrator may crash `c` times (each ≤ [`h::MAX_BOUND`]).
-    pub fn new(steps: StepList, f: u64, r: u64, c: u64) -> Result<Self, ConstantError> {
+    pub fn new(steps: StepList, f: u64, r: u64, c: u64) -> Result<Self, RangeError> {
         Ok(SagaSeed {
             steps,
             f: h::bound("F", f)?,

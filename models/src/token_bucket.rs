@@ -10,7 +10,7 @@
 //! succeeded over an interval containing `RateWindow` ticks. Clients may stop for good
 //! (`StopDemand`, under no fairness); only the clock is weakly fair.
 
-use crate::inventory::ConstantError;
+use crate::constant::RangeError;
 use crate::packed;
 use crate::spec::{Liveness, Spec};
 use serde::{Deserialize, Serialize};
@@ -74,8 +74,8 @@ pub const CLOCK: usize = 0;
 
 impl TokenBucket {
     /// A bucket with validated constants.
-    pub fn new(config: BucketConfig) -> Result<Self, ConstantError> {
-        let bad = |constant, reason: String| Err(ConstantError { constant, reason });
+    pub fn new(config: BucketConfig) -> Result<Self, RangeError> {
+        let bad = |constant, reason: String| Err(RangeError { constant, reason });
         if config.capacity == 0 || config.capacity > MAX_TOKENS {
             return bad(
                 "Capacity",

@@ -7,12 +7,12 @@
 //! with linear constraints). None of these conditions contains `ln`: z3 solves them exactly
 //! (nlsat) and returns real algebraic numbers.
 
+use super::design::Tenant;
 use super::error::ArithError;
 use super::lnbound;
 use super::poly;
 use super::rational::{int, Interval, Q};
 use super::solve::{check, q, qi, value, ExactReal, Outcome};
-use super::spec::Tenant;
 use num_bigint::BigInt;
 use num_traits::{One, Signed, Zero};
 use z3::ast::{Bool, Real};

@@ -5,12 +5,12 @@
 //! claim that no single expression decides names a computation instead ([`super::compute`]).
 
 use super::compute::{self, Computation, Measure};
+use super::design::{Design, Reader};
 use super::error::ArithError;
 use super::eval::{render_interval, Compiler, EvalError};
 use super::expr::{self, Expr};
 use super::rational::{render_exact, Interval, Q};
 use super::solve::{check, q, Outcome};
-use super::spec::{Reader, Spec};
 use super::verdict::{Tally, Verdict};
 use crate::specs::Document;
 use num_traits::Signed;
@@ -54,7 +54,7 @@ pub struct Claim {
 
 /// Loads and validates a claims file against `spec` (names, tenants, layers, arity) and
 /// `document` (every claim's line).
-pub fn load(path: &Path, spec: &Spec, document: &Document) -> Result<Vec<Claim>, ArithError> {
+pub fn load(path: &Path, spec: &Design, document: &Document) -> Result<Vec<Claim>, ArithError> {
     let text =
         crate::input::read_text(path, crate::input::SPEC_LIMIT).map_err(|e| ArithError::Io {
             file: path.to_path_buf(),
@@ -73,7 +73,7 @@ fn line_of(text: &str, needle: &str) -> usize {
 pub fn parse(
     text: &str,
     path: &Path,
-    spec: &Spec,
+    spec: &Design,
     document: &Document,
 ) -> Result<Vec<Claim>, ArithError> {
     let root: toml::Table = text
@@ -316,7 +316,7 @@ fn decide(constraints: &[Bool], b: &Bool, bounded: bool) -> (Verdict, String) {
 /// Decides one claim: by its computation if it names one (run with `measure` for model
 /// sizes), else by z3 on its expression.
 pub fn decide_claim(
-    spec: &Spec,
+    spec: &Design,
     c: &Claim,
     payments: &dyn Fn(&str) -> Result<Interval, EvalError>,
     measure: Measure<'_>,
@@ -333,7 +333,7 @@ pub fn decide_claim(
 
 /// Checks one claim by its expression (a claim naming a computation: see [`decide_claim`]).
 pub fn check_claim(
-    spec: &Spec,
+    spec: &Design,
     c: &Claim,
     payments: &dyn Fn(&str) -> Result<Interval, EvalError>,
 ) -> ClaimResult {
@@ -413,7 +413,7 @@ pub fn check_claim(
 /// The claims report.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClaimsReport {
-    /// Spec file.
+    /// Design file.
     pub spec: String,
     /// Claims file.
     pub claims_file: String,
@@ -427,7 +427,7 @@ pub struct ClaimsReport {
 
 /// Checks every claim.
 pub fn report(
-    spec: &Spec,
+    spec: &Design,
     claims_file: &Path,
     claims: &[Claim],
     payments: &dyn Fn(&str) -> Result<Interval, EvalError>,

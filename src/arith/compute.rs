@@ -5,13 +5,14 @@
 //! decision carries its computation as Markdown, which the audit writes to
 //! `evidence/arith/<claim-id>.md`.
 
+use super::design::{Design, Reader};
 use super::error::ArithError;
 use super::rational::{render_exact, Q};
 use super::routing::{self, Modulo, Ring, Router};
-use super::spec::{Reader, Spec};
 use super::statespace::{self, Measured, StateSpaceInputs};
 use super::vcg;
 use super::verdict::Verdict;
+use crate::report::table::Table;
 use num_bigint::BigUint;
 use num_traits::{Signed, ToPrimitive};
 use std::fmt::Write as _;
@@ -64,7 +65,7 @@ impl Computation {
         t: &toml::Table,
         p: &str,
         file: &Path,
-        spec: &Spec,
+        spec: &Design,
     ) -> Result<Computation, ArithError> {
         let r = Reader { file };
         let kind = r.string(t, "kind", p)?;
@@ -240,7 +241,7 @@ pub struct Decision {
 }
 
 /// Runs the computation.
-pub fn decide(c: &Computation, spec: &Spec, measure: Measure<'_>) -> Decision {
+pub fn decide(c: &Computation, spec: &Design, measure: Measure<'_>) -> Decision {
     match c {
         Computation::Routing { code, shards, .. } => {
             let router: Box<dyn Router> = match code.as_str() {
@@ -315,18 +316,20 @@ pub fn decide(c: &Computation, spec: &Spec, measure: Measure<'_>) -> Decision {
     }
 }
 
-fn vcg_truthfulness(spec: &Spec, extra: &[Q]) -> Decision {
+fn vcg_truthfulness(spec: &Design, extra: &[Q]) -> Decision {
     let mut md = String::from(
         "Incentive compatibility: no tenant raises its utility minus payment by misreporting \
          (α′, β′ or anything else) — z3 searches every feasible allocation for a profitable \
          misreport (`flashcheck arith vcg`; `ln` enters only through its tangent inequality, \
          so UNSAT is a proof).\n\n",
     );
-    let _ = writeln!(
-        md,
-        "| command | capacity binds | tenant | incentive compatibility | z3 |"
-    );
-    let _ = writeln!(md, "|---|---|---|---|---|");
+    let mut table = Table::new(&[
+        "command",
+        "capacity binds",
+        "tenant",
+        "incentive compatibility",
+        "z3",
+    ]);
     let mut verdicts = Vec::new();
     let capacities = std::iter::once((spec.capacity.clone(), None))
         .chain(extra.iter().map(|c| (c.clone(), Some(render_exact(c)))));
@@ -338,23 +341,29 @@ fn vcg_truthfulness(spec: &Spec, extra: &[Q]) -> Decision {
         match vcg::report(spec, &capacity) {
             Err(e) => {
                 verdicts.push(Verdict::Unknown);
-                let _ = writeln!(md, "| `{command}` | — | — | unknown | {e} |");
+                table.row([
+                    format!("`{command}`"),
+                    "—".into(),
+                    "—".into(),
+                    "unknown".into(),
+                    e.to_string(),
+                ]);
             }
             Ok(r) => {
                 for t in &r.tenants {
                     verdicts.push(t.incentive_compatibility);
-                    let _ = writeln!(
-                        md,
-                        "| `{command}` | {} | {} | {} | {} |",
-                        if r.binding { "yes" } else { "no" },
-                        t.name,
-                        t.incentive_compatibility,
-                        t.ic_reason.replace('|', "\\|")
-                    );
+                    table.row([
+                        format!("`{command}`"),
+                        if r.binding { "yes" } else { "no" }.to_string(),
+                        t.name.clone(),
+                        t.incentive_compatibility.to_string(),
+                        t.ic_reason.clone(),
+                    ]);
                 }
             }
         }
     }
+    md.push_str(&table.render());
     let searches = verdicts.len();
     let (verdict, reason) = if verdicts.contains(&Verdict::Refuted) {
         (

@@ -94,7 +94,7 @@ pub struct VcgClaims {
 
 /// The whole spec.
 #[derive(Debug, Clone)]
-pub struct Spec {
+pub struct Design {
     /// Where it was read from (for error messages).
     pub file: PathBuf,
     /// Tenants of §4.1.
@@ -115,20 +115,20 @@ pub struct Spec {
     pub values: BTreeMap<String, Q>,
 }
 
-impl Spec {
+impl Design {
     /// Reads and validates a spec file.
-    pub fn load(path: &Path) -> Result<Spec, ArithError> {
+    pub fn load(path: &Path) -> Result<Design, ArithError> {
         let text = crate::input::read_text(path, crate::input::SPEC_LIMIT).map_err(|e| {
             ArithError::Io {
                 file: path.to_path_buf(),
                 reason: e.to_string(),
             }
         })?;
-        Spec::parse(&text, path)
+        Design::parse(&text, path)
     }
 
     /// Parses spec text; `path` is only used in error messages.
-    pub fn parse(text: &str, path: &Path) -> Result<Spec, ArithError> {
+    pub fn parse(text: &str, path: &Path) -> Result<Design, ArithError> {
         let root: toml::Table = text
             .parse()
             .map_err(|e: toml::de::Error| ArithError::Toml {
@@ -284,7 +284,7 @@ impl Spec {
         // the typed path first).
         let mut values = BTreeMap::new();
         r.flatten("", &toml::Value::Table(root.clone()), &mut values)?;
-        Ok(Spec {
+        Ok(Design {
             file: path.to_path_buf(),
             tenants,
             capacity,

@@ -7,13 +7,13 @@
 //! it is a proof for the true logarithm; when the enclosure straddles the decision the
 //! verdict is `unknown`.
 
-use super::alloc;
+use super::allocation;
+use super::design::Design;
 use super::expr::{Cmp, Expr, Op};
 use super::lnbound;
 use super::quota;
 use super::rational::{int, render_exact, render_fixed, sqrt_interval, Interval, Q};
 use super::solve::q;
-use super::spec::Spec;
 use num_traits::{One, Signed, Zero};
 use std::collections::HashMap;
 use z3::ast::{Bool, Real};
@@ -38,7 +38,7 @@ pub struct Value {
 
 /// Compilation state: side constraints and caches.
 pub struct Compiler<'a> {
-    spec: &'a Spec,
+    spec: &'a Design,
     /// Constraints pinning the fresh variables.
     pub constraints: Vec<Bool>,
     /// True once an `ln` enclosure (or another non-exact enclosure) was used.
@@ -77,7 +77,10 @@ pub fn render_interval(i: &Interval) -> String {
 
 impl<'a> Compiler<'a> {
     /// A compiler over `spec`; `payments` yields VCG payments by tenant name.
-    pub fn new(spec: &'a Spec, payments: &'a dyn Fn(&str) -> Result<Interval, EvalError>) -> Self {
+    pub fn new(
+        spec: &'a Design,
+        payments: &'a dyn Fn(&str) -> Result<Interval, EvalError>,
+    ) -> Self {
         Compiler {
             spec,
             constraints: Vec::new(),
@@ -90,7 +93,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    fn tenant_arg(&self, f: &str, args: &[Expr]) -> Result<&'a super::spec::Tenant, EvalError> {
+    fn tenant_arg(&self, f: &str, args: &[Expr]) -> Result<&'a super::design::Tenant, EvalError> {
         match args.first() {
             Some(Expr::Name(n)) => self
                 .spec
@@ -106,7 +109,7 @@ impl<'a> Compiler<'a> {
         &self,
         f: &str,
         args: &[Expr],
-    ) -> Result<&'a super::spec::LatencyLayer, EvalError> {
+    ) -> Result<&'a super::design::LatencyLayer, EvalError> {
         match args.first() {
             Some(Expr::Name(n)) => self
                 .spec
@@ -252,7 +255,7 @@ impl<'a> Compiler<'a> {
                 let x = match self.quotas.get(&t.name) {
                     Some(x) => x.clone(),
                     None => {
-                        let x = alloc::unconstrained(t)
+                        let x = allocation::unconstrained(t)
                             .map_err(|e| EvalError::Undecidable(e.to_string()))?;
                         self.quotas.insert(t.name.clone(), x.clone());
                         x
@@ -268,7 +271,7 @@ impl<'a> Compiler<'a> {
                     });
                 }
                 let v = Real::fresh_const("quota");
-                self.constraints.push(alloc::foc_poly(t, &v));
+                self.constraints.push(allocation::foc_poly(t, &v));
                 self.constraints.push(v.gt(q(&Q::zero())));
                 self.quota_terms.insert(t.name.clone(), v.clone());
                 Ok(Value {
@@ -278,8 +281,8 @@ impl<'a> Compiler<'a> {
             }
             "best_quota" => {
                 let t = self.tenant_arg(f, args)?;
-                let x =
-                    alloc::unconstrained(t).map_err(|e| EvalError::Undecidable(e.to_string()))?;
+                let x = allocation::unconstrained(t)
+                    .map_err(|e| EvalError::Undecidable(e.to_string()))?;
                 quota::best_integer(t, &x)
                     .map(Self::point)
                     .map_err(EvalError::Undecidable)

@@ -2,12 +2,12 @@
 //! in, its report as text or JSON out. The command-line arguments live in `src/cli`.
 
 use super::claims;
+use super::design::Design;
 use super::error::ArithError;
 use super::eval::EvalError;
 use super::latency;
 use super::quota;
 use super::rational::Interval;
-use super::spec::Spec;
 use super::vcg;
 use serde::Serialize;
 use std::cell::RefCell;
@@ -75,21 +75,21 @@ pub fn run(
 ) -> Result<crate::outcome::Outcome, ArithError> {
     match job {
         ArithJob::Quota { spec, capacity } => {
-            let spec = Spec::load(spec)?;
+            let spec = Design::load(spec)?;
             let c = spec.capacity_or(capacity.as_deref())?;
             let r = quota::report(&spec, &c)?;
             emit(json, &r, |o| quota::render_text(&r, o), out)?;
             Ok(r.tally.outcome())
         }
         ArithJob::Vcg { spec, capacity } => {
-            let spec = Spec::load(spec)?;
+            let spec = Design::load(spec)?;
             let c = spec.capacity_or(capacity.as_deref())?;
             let r = vcg::report(&spec, &c)?;
             emit(json, &r, |o| vcg::render_text(&r, o), out)?;
             Ok(r.tally.outcome())
         }
         ArithJob::Latency { spec } => {
-            let spec = Spec::load(spec)?;
+            let spec = Design::load(spec)?;
             let r = latency::report(&spec)?;
             emit(json, &r, |o| latency::render_text(&r, o), out)?;
             Ok(r.tally.outcome())
@@ -99,7 +99,7 @@ pub fn run(
             claims: claims_file,
             document,
         } => {
-            let spec = Spec::load(spec)?;
+            let spec = Design::load(spec)?;
             let text = std::fs::read_to_string(document).map_err(|e| ArithError::Io {
                 file: document.clone(),
                 reason: e.to_string(),
@@ -137,7 +137,9 @@ pub fn measure_model(model: &str, users: u64, stock: u64) -> Result<u64, String>
 }
 
 /// VCG payments at the spec's capacity, computed once on first use.
-pub fn payments_at_spec_capacity(spec: &Spec) -> impl Fn(&str) -> Result<Interval, EvalError> + '_ {
+pub fn payments_at_spec_capacity(
+    spec: &Design,
+) -> impl Fn(&str) -> Result<Interval, EvalError> + '_ {
     let full = RefCell::new(None);
     move |name: &str| {
         let i = spec
@@ -146,7 +148,7 @@ pub fn payments_at_spec_capacity(spec: &Spec) -> impl Fn(&str) -> Result<Interva
             .position(|t| t.name == name)
             .ok_or_else(|| EvalError::Input(format!("unknown tenant `{name}`")))?;
         if full.borrow().is_none() {
-            let a = super::alloc::optimum(&spec.tenants, &spec.capacity)
+            let a = super::allocation::optimum(&spec.tenants, &spec.capacity)
                 .map_err(|e| EvalError::Undecidable(e.to_string()))?;
             *full.borrow_mut() = Some(a);
         }

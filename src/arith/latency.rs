@@ -3,11 +3,11 @@
 //! each decided by z3 through the claim machinery.
 
 use super::claims::{check_claim, Claim, ClaimResult};
+use super::design::Design;
 use super::error::ArithError;
 use super::eval::EvalError;
 use super::expr;
 use super::rational::{render_exact, Interval, Q};
-use super::spec::Spec;
 use super::verdict::{Tally, Verdict};
 use serde::Serialize;
 use std::io::Write;
@@ -32,7 +32,7 @@ pub struct LayerLine {
 /// The latency report.
 #[derive(Debug, Clone, Serialize)]
 pub struct LatencyReport {
-    /// Spec.
+    /// Design.
     pub spec: String,
     /// Per layer.
     pub layers: Vec<LayerLine>,
@@ -46,7 +46,7 @@ pub struct LatencyReport {
     pub tally: Tally,
 }
 
-fn sum_expr(spec: &Spec, f: &str) -> String {
+fn sum_expr(spec: &Design, f: &str) -> String {
     spec.latency
         .layers
         .iter()
@@ -75,7 +75,7 @@ fn claim(id: &str, text: &str, e: &str, note: Option<&str>) -> Result<Claim, Ari
 }
 
 /// Builds the report.
-pub fn report(spec: &Spec) -> Result<LatencyReport, ArithError> {
+pub fn report(spec: &Design) -> Result<LatencyReport, ArithError> {
     let lat = &spec.latency;
     let no_pay = |_: &str| -> Result<Interval, EvalError> {
         Err(EvalError::Undecidable("no payments here".into()))

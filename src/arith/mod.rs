@@ -24,9 +24,10 @@
 //!   over this weaker theory is a proof ([`vcg`]).
 //! * Nothing is ever reported as proven from a floating-point computation.
 
-pub mod alloc;
+pub mod allocation;
 pub mod claims;
 pub mod compute;
+pub mod design;
 pub mod error;
 pub mod eval;
 pub mod expr;
@@ -38,7 +39,6 @@ pub mod quota;
 pub mod rational;
 pub mod routing;
 pub mod solve;
-pub mod spec;
 pub mod statespace;
 pub mod vcg;
 pub mod verdict;

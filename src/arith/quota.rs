@@ -2,11 +2,11 @@
 //! integer core count, the document's claimed quotas checked against them, the total against
 //! the capacity, and the KKT allocation when the capacity binds.
 
-use super::alloc::{self, IntegerOptimum};
+use super::allocation::{self, IntegerOptimum};
+use super::design::{Design, Tenant};
 use super::error::ArithError;
 use super::rational::{render_exact, render_fixed, Q};
 use super::solve::{check, q, qi, ExactReal, Outcome};
-use super::spec::{Spec, Tenant};
 use super::verdict::{Tally, Verdict};
 use num_traits::{One, Zero};
 use serde::Serialize;
@@ -99,7 +99,7 @@ fn within(x: &Real, c: &Q, tol: &Q) -> Bool {
 fn claim_verdict(t: &Tenant, c: &Q, tol: &Q) -> Verdict {
     let x = Real::fresh_const("x");
     match check(
-        &[alloc::foc_poly(t, &x), x.gt(qi(0)), within(&x, c, tol)],
+        &[allocation::foc_poly(t, &x), x.gt(qi(0)), within(&x, c, tol)],
         4000,
     ) {
         Outcome::Sat(_) => Verdict::Holds,
@@ -125,7 +125,7 @@ pub fn best_integer(t: &Tenant, x: &ExactReal) -> Result<Q, String> {
     if x.interval.hi.floor() != f && !x.rational {
         return Err("the isolating interval straddles an integer".into());
     }
-    let g = alloc::marginal(t, &f);
+    let g = allocation::marginal(t, &f);
     if g.lo > Q::zero() {
         Ok(f + Q::one())
     } else if g.hi < Q::zero() {
@@ -140,12 +140,12 @@ pub fn best_integer(t: &Tenant, x: &ExactReal) -> Result<Q, String> {
 }
 
 /// Builds the report.
-pub fn report(spec: &Spec, capacity: &Q) -> Result<QuotaReport, ArithError> {
+pub fn report(spec: &Design, capacity: &Q) -> Result<QuotaReport, ArithError> {
     let tol = &spec.quota_tolerance;
     let mut tenants = Vec::new();
     let mut optima = Vec::new();
     for t in &spec.tenants {
-        let x = alloc::unconstrained(t)?;
+        let x = allocation::unconstrained(t)?;
         let bi = best_integer(t, &x);
         let (verdict, residual) = match &t.claimed_quota {
             Some(c) => {
@@ -183,7 +183,7 @@ pub fn report(spec: &Spec, capacity: &Q) -> Result<QuotaReport, ArithError> {
         .collect();
     let mut base: Vec<Bool> = Vec::new();
     for (t, x) in spec.tenants.iter().zip(&xs) {
-        base.push(alloc::foc_poly(t, x));
+        base.push(allocation::foc_poly(t, x));
         base.push(x.gt(qi(0)));
     }
     let sum = Real::add(&xs.iter().collect::<Vec<_>>());
@@ -234,12 +234,12 @@ pub fn report(spec: &Spec, capacity: &Q) -> Result<QuotaReport, ArithError> {
 }
 
 /// The KKT allocation (real and integer) at capacity `c`.
-pub fn kkt(spec: &Spec, c: &Q) -> Result<Kkt, ArithError> {
-    let a = alloc::optimum(&spec.tenants, c)?;
+pub fn kkt(spec: &Design, c: &Q) -> Result<Kkt, ArithError> {
+    let a = allocation::optimum(&spec.tenants, c)?;
     let names = spec.tenants.iter().map(|t| t.name.clone());
     let real = names.clone().zip(a.x.iter().map(|x| x.six())).collect();
     let (integer, integer_reason) =
-        match alloc::integer_optimum(&spec.tenants, c, alloc::floors(&a.x)) {
+        match allocation::integer_optimum(&spec.tenants, c, allocation::floors(&a.x)) {
             IntegerOptimum::Proven(n) => {
                 (Some(names.zip(n.iter().map(render_exact)).collect()), None)
             }

@@ -10,6 +10,7 @@
 //! is seen to accept a real consistent-hash ring.
 
 use super::rational::Q;
+use crate::report::table::Table;
 use num_integer::Integer;
 use std::fmt::Write as _;
 
@@ -175,26 +176,33 @@ pub fn decide(code: &dyn Router, n: u32) -> RoutingDecision {
         n + 1,
         1.0 / f64::from(n + 1)
     );
-    let _ = writeln!(
-        md,
-        "| router | keys | moved | to the new shard | between old shards | promise kept |"
-    );
-    let _ = writeln!(md, "|---|---:|---:|---:|---:|---|");
+    let mut table = Table::new(&[
+        "router",
+        "keys",
+        "moved",
+        "to the new shard",
+        "between old shards",
+        "promise kept",
+    ])
+    .right(&[1, 2, 3, 4]);
     for (name, r) in [
         (code.name() + " — the document's code", &of_code),
         (ring.name() + " — reference", &of_ring),
     ] {
-        let _ = writeln!(
-            md,
-            "| {name} | {} | {} ({:.2}%) | {} | {} | {} |",
-            r.keys,
-            r.moved,
-            100.0 * r.moved as f64 / r.keys as f64,
-            r.to_new,
-            r.between_old,
-            if r.monotone() { "yes" } else { "**no**" }
-        );
+        table.row([
+            name,
+            r.keys.to_string(),
+            format!(
+                "{} ({:.2}%)",
+                r.moved,
+                100.0 * r.moved as f64 / r.keys as f64
+            ),
+            r.to_new.to_string(),
+            r.between_old.to_string(),
+            if r.monotone() { "yes" } else { "**no**" }.to_string(),
+        ]);
     }
+    md.push_str(&table.render());
     let _ = writeln!(
         md,
         "\nExactly, for modulo hashing with a uniform hash (counted over the lcm({n}, {}) residues): \

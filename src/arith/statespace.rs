@@ -11,6 +11,7 @@
 //! measures at every small size (a bound above a measured count is wrong and decides
 //! nothing).
 
+use crate::report::table::Table;
 use num_bigint::BigUint;
 use num_traits::{One, Zero};
 use std::fmt::Write as _;
@@ -116,11 +117,14 @@ pub fn decide(
         "Validation against the model checker (`flashcheck check {} -c Users=U -c Stock=S`):\n",
         inputs.model
     );
-    let _ = writeln!(
-        md,
-        "| Users | Stock | measured distinct states | bound | bound ≤ measured |"
-    );
-    let _ = writeln!(md, "|---:|---:|---:|---:|---|");
+    let mut table = Table::new(&[
+        "Users",
+        "Stock",
+        "measured distinct states",
+        "bound",
+        "bound ≤ measured",
+    ])
+    .right(&[0, 1, 2, 3]);
     let mut broken = None;
     for m in measured {
         let b = bound(m.users, m.stock);
@@ -128,16 +132,15 @@ pub fn decide(
         if !ok && broken.is_none() {
             broken = Some(m.clone());
         }
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} | {} |",
-            m.users,
-            m.stock,
-            m.distinct,
-            b,
-            if ok { "yes" } else { "**no**" }
-        );
+        table.row([
+            m.users.to_string(),
+            m.stock.to_string(),
+            m.distinct.to_string(),
+            b.to_string(),
+            if ok { "yes" } else { "**no**" }.to_string(),
+        ]);
     }
+    md.push_str(&table.render());
     let growth: Vec<String> = measured
         .windows(2)
         .filter(|w| w[0].stock == w[1].stock && w[1].users == w[0].users + 1 && w[0].distinct > 0)

@@ -8,12 +8,12 @@
 //! inequality `ln(1+y) ≤ ln(1+x) + (y−x)/(1+x)`, which the true logarithm satisfies; so an
 //! UNSAT answer ("no misreport raises utility minus payment") is a proof for the true `ln`.
 
-use super::alloc::{self, Allocation};
+use super::allocation::{self, Allocation};
+use super::design::{Design, Tenant};
 use super::error::ArithError;
 use super::eval::render_interval;
 use super::rational::{int, render_exact, Interval, Q};
 use super::solve::{check, q, qi, value, Outcome};
-use super::spec::{Spec, Tenant};
 use super::verdict::{Tally, Verdict};
 use num_traits::Zero;
 use serde::Serialize;
@@ -68,7 +68,7 @@ pub struct SeedCheck {
 /// The VCG report.
 #[derive(Debug, Clone, Serialize)]
 pub struct VcgReport {
-    /// Spec.
+    /// Design.
     pub spec: String,
     /// Capacity used.
     pub capacity: String,
@@ -107,7 +107,7 @@ fn sign_verdict(i: &Interval) -> Verdict {
 fn welfare(ts: &[Tenant], xs: &[Interval]) -> Result<Interval, ArithError> {
     let mut w = Interval::point(Q::zero());
     for (t, x) in ts.iter().zip(xs) {
-        w = w.add(&alloc::utility(t, x)?);
+        w = w.add(&allocation::utility(t, x)?);
     }
     Ok(w)
 }
@@ -125,7 +125,7 @@ pub fn payment(
         .filter(|(j, _)| *j != i)
         .map(|(_, t)| t.clone())
         .collect();
-    let without = alloc::optimum(&others, c)?;
+    let without = allocation::optimum(&others, c)?;
     let with_x: Vec<Interval> = full
         .x
         .iter()
@@ -308,9 +308,9 @@ fn counterexample(
 }
 
 /// Builds the report at capacity `c`; the §4.2 checks only when `c` is the spec's capacity.
-pub fn report(spec: &Spec, c: &Q) -> Result<VcgReport, ArithError> {
+pub fn report(spec: &Design, c: &Q) -> Result<VcgReport, ArithError> {
     let ts = &spec.tenants;
-    let full = alloc::optimum(ts, c)?;
+    let full = allocation::optimum(ts, c)?;
     let xs: Vec<Interval> = full.x.iter().map(|x| x.interval.clone()).collect();
     let w = welfare(ts, &xs)?;
     let mut tenants = Vec::new();
@@ -320,7 +320,7 @@ pub fn report(spec: &Spec, c: &Q) -> Result<VcgReport, ArithError> {
         let (h, wo, p, basis) = payment(ts, c, &full, i)?;
         exact_total &= p.is_point();
         total = total.add(&p);
-        let v = alloc::utility(t, &xs[i])?;
+        let v = allocation::utility(t, &xs[i])?;
         let net = v.sub(&p);
         let (ic, ic_reason) = incentive_check(ts, c, &full, i);
         tenants.push(TenantVcg {
@@ -385,7 +385,7 @@ fn within(i: &Interval, c: &Q, tol: &Q) -> Verdict {
 /// §4.2's numbers (from the spec's `[vcg]` table): the allocation without tenant 1, the
 /// others' welfare, tenant 1's payment, and whether the document's algorithm (each tenant's
 /// solo optimum) respects the capacity.
-fn seed_checks(spec: &Spec, full: &Allocation) -> Result<Vec<SeedCheck>, ArithError> {
+fn seed_checks(spec: &Design, full: &Allocation) -> Result<Vec<SeedCheck>, ArithError> {
     let ts = &spec.tenants;
     let mut out = Vec::new();
     let Some(vc) = &spec.vcg_claims else {
@@ -396,7 +396,7 @@ fn seed_checks(spec: &Spec, full: &Allocation) -> Result<Vec<SeedCheck>, ArithEr
     if others.is_empty() {
         return Ok(out);
     }
-    let without = alloc::optimum(&others, c)?;
+    let without = allocation::optimum(&others, c)?;
     let xs: Vec<Interval> = without.x.iter().map(|x| x.interval.clone()).collect();
     let tol = &spec.quota_tolerance;
     for ((t, claimed), x) in others.iter().zip(&vc.without_first).zip(&without.x) {
@@ -436,7 +436,7 @@ fn seed_checks(spec: &Spec, full: &Allocation) -> Result<Vec<SeedCheck>, ArithEr
     // The document's algorithm ignores the capacity: optimal only if Σ solo optima ≤ C.
     let solo: Vec<_> = ts
         .iter()
-        .map(alloc::unconstrained)
+        .map(allocation::unconstrained)
         .collect::<Result<_, _>>()?;
     let lo: Q = solo.iter().map(|x| x.interval.lo.clone()).sum();
     let hi: Q = solo.iter().map(|x| x.interval.hi.clone()).sum();

@@ -2,17 +2,18 @@
 //! every numeric claim, each result kept as JSON (for the report) and as text (the evidence
 //! file the verdict table links to).
 
+use super::error::AuditError;
 use crate::arith::claims::{self, ClaimResult};
+use crate::arith::design::Design;
 use crate::arith::job::{measure_model, payments_at_spec_capacity};
-use crate::arith::spec::Spec;
 use crate::arith::verdict::Tally;
 use crate::arith::{latency, quota, vcg};
 use crate::specs::{Document, Scenario};
-use anyhow::Result;
 use serde::Serialize;
 use std::time::Instant;
 
 /// One `flashcheck arith` run inside the audit.
+#[derive(Debug)]
 pub struct ArithRun {
     /// Its key in the JSON report (`quota_capacity_200`).
     pub key: &'static str,
@@ -29,6 +30,7 @@ pub struct ArithRun {
 }
 
 /// Everything z3 decided.
+#[derive(Debug)]
 pub struct ArithOutcome {
     /// Quota, quota at 200 cores, VCG, VCG at 200 cores, latency, claims — in that order.
     pub runs: Vec<ArithRun>,
@@ -43,14 +45,14 @@ fn finish<R: Serialize>(
     tally: Tally,
     render: impl FnOnce(&R, &mut dyn std::io::Write) -> std::io::Result<()>,
     started: Instant,
-) -> Result<ArithRun> {
+) -> Result<ArithRun, AuditError> {
     let mut text = Vec::new();
-    render(report, &mut text)?;
+    render(report, &mut text).map_err(|e| AuditError::io("rendering", key, e))?;
     Ok(ArithRun {
         key,
         command,
         json: serde_json::to_value(report)?,
-        text: String::from_utf8(text)?,
+        text: String::from_utf8_lossy(&text).into_owned(),
         tally,
         elapsed_s: started.elapsed().as_secs_f64(),
     })
@@ -58,8 +60,8 @@ fn finish<R: Serialize>(
 
 /// Runs every arithmetic check on `scenario`. Bad input (an invalid spec or claims file) is
 /// an error; a claim z3 cannot decide is an `unknown` verdict, not an error.
-pub fn run(scenario: &Scenario) -> Result<ArithOutcome> {
-    let spec = Spec::parse(&scenario.design.text, &scenario.design.path)?;
+pub fn run(scenario: &Scenario) -> Result<ArithOutcome, AuditError> {
+    let spec = Design::parse(&scenario.design.text, &scenario.design.path)?;
     let spec_arg = format!("--spec {}", scenario.design.path.display());
     let mut runs = Vec::new();
     for (key, capacity) in [("quota", None), ("quota_capacity_200", Some("200"))] {

@@ -1,9 +1,9 @@
 //! Which model configurations the audit checks, why, and what it expects of each: the
 //! built-in list, plus every configuration a behavioural claim cites as evidence.
 
+use super::error::AuditError;
 use crate::registry::{builtin, Constants, Entry, Registry};
 use crate::specs::{BehaviourClaim, SagaDefinition};
-use anyhow::{bail, Result};
 
 /// What the audit expects of a configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,7 +138,7 @@ const FULL_ONLY: (&Entry, &[&str], &str, Expect) = (
     Expect::AllHold,
 );
 
-fn parse(model: &'static Entry, constants: &[&str]) -> Result<Constants> {
+fn parse(model: &'static Entry, constants: &[&str]) -> Result<Constants, AuditError> {
     let owned: Vec<String> = constants.iter().map(|s| s.to_string()).collect();
     Ok(Constants::parse(model, &owned)?)
 }
@@ -150,7 +150,7 @@ pub fn configurations(
     quick: bool,
     claims: &[BehaviourClaim],
     saga: &SagaDefinition,
-) -> Result<Vec<Config>> {
+) -> Result<Vec<Config>, AuditError> {
     let mut list = Vec::new();
     for (model, constants, why, expect) in BUILT_IN
         .iter()
@@ -167,14 +167,17 @@ pub fn configurations(
     for claim in claims {
         for evidence in &claim.evidence {
             let Ok(model) = Registry::builtin().get(&evidence.model) else {
-                bail!("claim {}: unknown model `{}`", claim.id, evidence.model);
+                return Err(AuditError::Input(format!(
+                    "claim {}: unknown model `{}`",
+                    claim.id, evidence.model
+                )));
             };
             let constants = Constants::parse(model, &evidence.constants)
-                .map_err(|e| anyhow::anyhow!("claim {}: {e}", claim.id))?;
+                .map_err(|e| AuditError::Input(format!("claim {}: {e}", claim.id)))?;
             let port = constants
                 .model()
                 .build(&constants, saga)
-                .map_err(|e| anyhow::anyhow!("claim {}: {e}", claim.id))?;
+                .map_err(|e| AuditError::Input(format!("claim {}: {e}", claim.id)))?;
             let known: Vec<String> = port
                 .properties()
                 .into_iter()
@@ -182,12 +185,12 @@ pub fn configurations(
                 .chain(std::iter::once("deadlock_free".to_string()))
                 .collect();
             if !known.contains(&evidence.property) {
-                bail!(
+                return Err(AuditError::Input(format!(
                     "claim {}: model {model} has no property `{}` (it has: {})",
                     claim.id,
                     evidence.property,
                     known.join(", ")
-                );
+                )));
             }
             if !list
                 .iter()

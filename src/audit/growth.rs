@@ -2,13 +2,13 @@
 //! TLA+ twin side by side: the distinct-state counts (deterministic, compared) and the time
 //! each engine took (machine-dependent, kept apart).
 
+use super::error::AuditError;
 use super::progress::Progress;
 use crate::check::CheckOptions;
 use crate::registry::{builtin, Constants, Port};
 use crate::report::CheckReport;
 use crate::tla::{TlaEngine, TlaOptions};
 use crate::twin;
-use anyhow::Result;
 
 /// The stock of every growth configuration.
 pub const STOCK: u32 = 3;
@@ -25,7 +25,11 @@ pub struct GrowthPoint {
 }
 
 /// Checks `inventory` (atomic, stock [`STOCK`]) for 2 to `max_users` buyers with both engines.
-pub fn run(max_users: u32, engine: &TlaEngine, progress: &Progress) -> Result<Vec<GrowthPoint>> {
+pub fn run(
+    max_users: u32,
+    engine: &TlaEngine,
+    progress: &Progress,
+) -> Result<Vec<GrowthPoint>, AuditError> {
     let mut points = Vec::new();
     for users in 2..=max_users {
         let constants = Constants::parse(

@@ -2,16 +2,17 @@
 //! pass) and its TLA+ twin (TLC, or tla-checker without a jar), and whether they agree.
 
 use super::configs::{Config, Expect};
+use super::error::AuditError;
 use super::progress::Progress;
 use crate::check::CheckOptions;
 use crate::report::{CheckReport, Verdict};
 use crate::specs::SagaDefinition;
 use crate::tla::{TlaEngine, TlaOptions};
 use crate::twin::{self, Comparison};
-use anyhow::Result;
 use std::time::Instant;
 
 /// What both checkers found for one configuration.
+#[derive(Debug)]
 pub struct ModelOutcome {
     /// The configuration.
     pub config: Config,
@@ -33,7 +34,7 @@ pub fn run(
     saga: &SagaDefinition,
     engine: &TlaEngine,
     progress: &Progress,
-) -> Result<ModelOutcome> {
+) -> Result<ModelOutcome, AuditError> {
     let started = Instant::now();
     let port = config.constants.model().build(&config.constants, saga)?;
     let command = format!(

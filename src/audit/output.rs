@@ -4,7 +4,7 @@
 //! manifest lists and no longer writes; nothing else in `--out` is ever deleted (a user's
 //! notes in `reports/evidence/` survive, as do `bench.md` and other commands' reports).
 
-use anyhow::{bail, Context, Result};
+use super::error::{AuditError, IoContext};
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 
@@ -21,19 +21,22 @@ pub struct Staging {
 impl Staging {
     /// Creates `out` if missing (refusing a path that exists and is not a directory) and a
     /// fresh staging directory inside it.
-    pub fn new(out: &Path) -> Result<Self> {
+    pub fn new(out: &Path) -> Result<Self, AuditError> {
         if out.exists() && !out.is_dir() {
-            bail!("--out {}: not a directory", out.display());
+            return Err(AuditError::Input(format!(
+                "--out {}: not a directory",
+                out.display()
+            )));
         }
         std::fs::create_dir_all(out)
-            .with_context(|| format!("--out {}: cannot create the directory", out.display()))?;
+            .at(|| format!("--out {}: cannot create the directory", out.display()))?;
         let dir = out.join(format!(".flashcheck-staging-{}", std::process::id()));
         if dir.exists() {
             // Left by an earlier run of this process id that was killed: ours by its name.
-            std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
+            std::fs::remove_dir_all(&dir).at(|| format!("clearing {}", dir.display()))?;
         }
         std::fs::create_dir(&dir)
-            .with_context(|| format!("--out {}: cannot write into it", out.display()))?;
+            .at(|| format!("--out {}: cannot write into it", out.display()))?;
         Ok(Staging {
             out: out.to_path_buf(),
             dir,
@@ -48,7 +51,7 @@ impl Staging {
     /// Moves every staged file into `--out`, removes the files the previous manifest lists
     /// that this audit did not write, and writes the new manifest. Returns the files
     /// written.
-    pub fn commit(self) -> Result<Vec<PathBuf>> {
+    pub fn commit(self) -> Result<Vec<PathBuf>, AuditError> {
         let written = files_under(&self.dir)?;
         let previous = read_manifest(&self.out);
         let written_set: BTreeSet<&PathBuf> = written.iter().collect();
@@ -56,19 +59,17 @@ impl Staging {
         for stale in previous.iter().filter(|p| !written_set.contains(p)) {
             let path = self.out.join(stale);
             if path.symlink_metadata().is_ok_and(|m| m.is_file()) {
-                std::fs::remove_file(&path)
-                    .with_context(|| format!("removing {}", path.display()))?;
+                std::fs::remove_file(&path).at(|| format!("removing {}", path.display()))?;
                 emptied.extend(path.ancestors().skip(1).map(Path::to_path_buf));
             }
         }
         for relative in &written {
             let target = self.out.join(relative);
             if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("creating {}", parent.display()))?;
+                std::fs::create_dir_all(parent).at(|| format!("creating {}", parent.display()))?;
             }
             std::fs::rename(self.dir.join(relative), &target)
-                .with_context(|| format!("writing {}", target.display()))?;
+                .at(|| format!("writing {}", target.display()))?;
         }
         // Directories the stale files left empty, deepest first; never `--out` itself.
         for dir in emptied.iter().rev() {
@@ -84,9 +85,8 @@ impl Staging {
             manifest.push('\n');
         }
         std::fs::write(self.out.join(MANIFEST), manifest)
-            .with_context(|| format!("writing {}", self.out.join(MANIFEST).display()))?;
-        std::fs::remove_dir_all(&self.dir)
-            .with_context(|| format!("removing {}", self.dir.display()))?;
+            .at(|| format!("writing {}", self.out.join(MANIFEST).display()))?;
+        std::fs::remove_dir_all(&self.dir).at(|| format!("removing {}", self.dir.display()))?;
         Ok(written)
     }
 }
@@ -100,12 +100,12 @@ impl Drop for Staging {
 }
 
 /// Every file under `dir`, relative to it, sorted.
-fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
+fn files_under(dir: &Path) -> Result<Vec<PathBuf>, AuditError> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).with_context(|| format!("reading {}", d.display()))? {
-            let path = entry?.path();
+        for entry in std::fs::read_dir(&d).at(|| format!("reading {}", d.display()))? {
+            let path = entry.at(|| format!("reading {}", d.display()))?.path();
             if path.is_dir() {
                 stack.push(path);
             } else if let Ok(relative) = path.strip_prefix(dir) {

@@ -4,17 +4,18 @@
 //! it is installed — that layout depends on the Graphviz version and fonts, so those SVGs
 //! are not compared).
 
+use super::error::AuditError;
 use super::growth::GrowthPoint;
 use super::models::ModelOutcome;
-use crate::arith::spec::Spec;
+use crate::arith::design::Design;
 use crate::report::dot::{counterexample_dot, render_svg, saga_dot};
 use crate::report::figures::{growth_chart, latency_chart, GrowthMetric};
 use crate::report::{CheckReport, Verdict};
 use crate::specs::{SagaDefinition, Scenario};
-use anyhow::Result;
 use std::path::Path;
 
 /// Where the pictures went, relative to the report directory.
+#[derive(Debug)]
 pub struct Figures {
     /// Distinct states against users.
     pub growth_states: String,
@@ -43,7 +44,7 @@ fn neutral_legend(svg: String) -> String {
 }
 
 /// The machine-dependent chart: seconds against users, both engines.
-pub fn growth_time(growth: &[GrowthPoint]) -> Result<String> {
+pub fn growth_time(growth: &[GrowthPoint]) -> Result<String, AuditError> {
     Ok(growth_chart(
         &growth_reports(growth),
         "Users",
@@ -55,15 +56,15 @@ pub fn growth_time(growth: &[GrowthPoint]) -> Result<String> {
 
 /// Writes `name.dot` under `dir`, and `name.svg` when Graphviz is installed; returns the
 /// file to link (relative to the report directory `out`) and whether it was rendered.
-fn write_graph(out: &Path, relative: &str, dot: &str) -> Result<(String, bool)> {
+fn write_graph(out: &Path, relative: &str, dot: &str) -> Result<(String, bool), AuditError> {
     let path = out.join(format!("{relative}.dot"));
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+        super::error::create_dir(parent)?;
     }
-    std::fs::write(&path, dot)?;
+    super::error::write(&path, dot)?;
     Ok(match render_svg(dot)? {
         Some(svg) => {
-            std::fs::write(out.join(format!("{relative}.svg")), svg)?;
+            super::error::write(&out.join(format!("{relative}.svg")), svg)?;
             (format!("{relative}.svg"), true)
         }
         None => (format!("{relative}.dot"), false),
@@ -77,7 +78,7 @@ pub fn write(
     saga: &SagaDefinition,
     outcomes: &[ModelOutcome],
     growth: &[GrowthPoint],
-) -> Result<Figures> {
+) -> Result<Figures, AuditError> {
     let growth_states = "evidence/growth-states.svg".to_string();
     let chart = growth_chart(
         &growth_reports(growth),
@@ -85,10 +86,10 @@ pub fn write(
         &["Deduction"],
         GrowthMetric::DistinctStates,
     )?;
-    std::fs::write(out.join(&growth_states), neutral_legend(chart.to_svg()))?;
+    super::error::write(&out.join(&growth_states), neutral_legend(chart.to_svg()))?;
     let latency = "evidence/latency-budget.svg".to_string();
-    let spec = Spec::parse(&scenario.design.text, &scenario.design.path)?;
-    std::fs::write(out.join(&latency), latency_chart(&spec).to_svg())?;
+    let spec = Design::parse(&scenario.design.text, &scenario.design.path)?;
+    super::error::write(&out.join(&latency), latency_chart(&spec).to_svg())?;
     let (saga_target, mut rendered) = write_graph(out, "evidence/saga", &saga_dot(saga))?;
     let mut lassos = Vec::new();
     for o in outcomes {

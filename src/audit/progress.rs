@@ -6,6 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 
 /// The audit's progress display.
+#[derive(Debug)]
 pub struct Progress {
     visible: bool,
 }

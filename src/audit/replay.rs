@@ -3,6 +3,7 @@
 //! evidence, committed with the report) and replayed against the reference implementation
 //! on every executor — inline step by step, pool and pinned checked for linearizability.
 
+use super::error::AuditError;
 use crate::registry::{builtin, Constants, Entry};
 use crate::replay::driver::ReplayReport;
 use crate::replay::inventory::StoreChoice;
@@ -10,7 +11,6 @@ use crate::replay::job::{Done, Job, ReplaySetup};
 use crate::replay::ExecutorChoice;
 use crate::specs::SagaDefinition;
 use crate::trace::generate::{self, TraceRequest};
-use anyhow::Result;
 use std::path::Path;
 use std::time::Instant;
 
@@ -31,6 +31,7 @@ const REPLAYED: &[(&Entry, &[&str])] = &[
 ];
 
 /// One model's traces replayed on one executor.
+#[derive(Debug)]
 pub struct ReplayRow {
     /// The model.
     pub model: &'static Entry,
@@ -46,7 +47,7 @@ pub struct ReplayRow {
 
 /// Generates each replayed model's traces under `out/evidence/traces/` and replays them on
 /// every executor. Returns the rows and the seconds each took (machine-dependent).
-pub fn run(out: &Path, saga: &SagaDefinition) -> Result<Vec<(ReplayRow, f64)>> {
+pub fn run(out: &Path, saga: &SagaDefinition) -> Result<Vec<(ReplayRow, f64)>, AuditError> {
     let mut rows = Vec::new();
     for (model, constants) in REPLAYED {
         let owned: Vec<String> = constants.iter().map(|s| s.to_string()).collect();
@@ -55,7 +56,7 @@ pub fn run(out: &Path, saga: &SagaDefinition) -> Result<Vec<(ReplayRow, f64)>> {
         let relative = format!("evidence/traces/{model}");
         let dir = out.join(&relative);
         if dir.exists() {
-            std::fs::remove_dir_all(&dir)?;
+            std::fs::remove_dir_all(&dir).map_err(|e| AuditError::io("removing", &dir, e))?;
         }
         let port = constants.model().build(&constants, saga)?;
         let request = TraceRequest {
@@ -71,8 +72,7 @@ pub fn run(out: &Path, saga: &SagaDefinition) -> Result<Vec<(ReplayRow, f64)>> {
             ExecutorChoice::Pinned,
         ] {
             let started = Instant::now();
-            let executor_name = clap::ValueEnum::to_possible_value(&executor)
-                .map_or_else(String::new, |v| v.get_name().to_string());
+            let executor_name = executor.name();
             let job = Job::TraceDir {
                 model: model.as_str(),
                 dir: &dir,

@@ -27,7 +27,7 @@ pub struct ClaimRow {
     /// The original sentence.
     pub text: String,
     /// holds | refuted | unknown.
-    pub verdict: &'static str,
+    pub verdict: ArithVerdict,
     /// How the claim was read, or why z3 decided as it did.
     pub why: String,
     /// Links to the evidence, relative to the report: (label, target).
@@ -92,11 +92,11 @@ pub fn behaviour_row(claim: &BehaviourClaim, outcomes: &[ModelOutcome], graphs: 
         evidence.push(("TLA+ twin".into(), format!("evidence/tla/{slug}.md")));
     }
     let verdict = if verdicts.contains(&Verdict::Violated) {
-        "refuted"
+        ArithVerdict::Refuted
     } else if verdicts.iter().all(|v| *v == Verdict::Holds) {
-        "holds"
+        ArithVerdict::Holds
     } else {
-        "unknown"
+        ArithVerdict::Unknown
     };
     evidence.dedup();
     ClaimRow {
@@ -139,11 +139,7 @@ pub fn arith_row(claim: &ClaimResult) -> ClaimRow {
             _ => "z3",
         },
         text: claim.text.clone(),
-        verdict: match claim.verdict {
-            ArithVerdict::Holds => "holds",
-            ArithVerdict::Refuted => "refuted",
-            ArithVerdict::Unknown => "unknown",
-        },
+        verdict: claim.verdict,
         why: match (&claim.computation, &claim.note) {
             // A computation's own one-line reason is the finding; the reading follows it.
             (Some(_), Some(note)) => format!("{} (reading: {note})", claim.reason),

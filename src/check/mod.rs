@@ -8,13 +8,13 @@
 
 pub mod bfs;
 pub mod cluster;
+pub mod counterexample;
 pub mod fingerprint;
 pub mod graph;
 pub mod liveness;
 pub mod parents;
 pub mod stateright;
 pub mod table;
-pub mod trace;
 
 use crate::report::{CheckReport, Engine, PropertyKind, PropertyReport, Verdict};
 use flashcheck_models::{Liveness, Spec};
@@ -154,15 +154,15 @@ where
             (_, false) => Verdict::Violated,
         };
         let mut note = (verdict == Verdict::Unknown).then(|| LIMIT_NOTE.to_string());
-        let counterexample = path
-            .as_ref()
-            .and_then(|fps| match trace::replay(model, fps) {
-                Ok(states) => Some(trace::steps(model, &states)),
-                Err(e) => {
-                    note = Some(format!("the counterexample could not be rebuilt: {e}"));
-                    None
-                }
-            });
+        let counterexample =
+            path.as_ref()
+                .and_then(|fps| match counterexample::replay(model, fps) {
+                    Ok(states) => Some(counterexample::steps(model, &states)),
+                    Err(e) => {
+                        note = Some(format!("the counterexample could not be rebuilt: {e}"));
+                        None
+                    }
+                });
         properties.push(PropertyReport {
             name: property.name.to_string(),
             kind,
@@ -258,7 +258,7 @@ where
                     .collect::<Result<Vec<u64>, _>>()?;
                 let mut note = (property.instances > 1)
                     .then(|| format!("violated for instance {} (1-based)", lasso.instance + 1));
-                let steps = match trace::lasso_steps(model, &fps, lasso.cycle_start) {
+                let steps = match counterexample::lasso_steps(model, &fps, lasso.cycle_start) {
                     Ok(steps) => Some(steps),
                     Err(e) => {
                         note = Some(format!("the counterexample could not be rebuilt: {e}"));

@@ -94,7 +94,7 @@ where
                     Some(step)
                 })
                 .collect();
-            super::trace::steps(&model, &states)
+            super::counterexample::steps(&model, &states)
         });
         let note = if verdict == Verdict::Unknown {
             Some(super::LIMIT_NOTE.to_string())

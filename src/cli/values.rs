@@ -1,5 +1,5 @@
-//! The library's choice enums as command-line values: their names and help lines live here,
-//! so the library types carry no clap derive.
+//! The library's choice enums as command-line values: each keeps its own name (`name()`),
+//! the help lines live here, so the library types carry no clap derive.
 
 use crate::history::models::JepsenModel;
 use crate::replay::inventory::StoreChoice;
@@ -9,17 +9,17 @@ use crate::target::run::Fault;
 use clap::builder::PossibleValue;
 use clap::ValueEnum;
 
-/// Implements [`ValueEnum`] for a library enum: each variant with its command-line name and
-/// the help line `--help` shows.
+/// Implements [`ValueEnum`] for a library enum: each variant under its `name()` with the help
+/// line `--help` shows.
 macro_rules! value_enum {
-    ($ty:ty { $($variant:ident => $name:literal, $help:literal;)+ }) => {
+    ($ty:ty { $($variant:ident => $help:literal;)+ }) => {
         impl ValueEnum for $ty {
             fn value_variants<'a>() -> &'a [Self] {
                 &[$(<$ty>::$variant),+]
             }
             fn to_possible_value(&self) -> Option<PossibleValue> {
                 Some(match self {
-                    $(<$ty>::$variant => PossibleValue::new($name).help($help),)+
+                    $(<$ty>::$variant => PossibleValue::new(self.name()).help($help),)+
                 })
             }
         }
@@ -27,30 +27,30 @@ macro_rules! value_enum {
 }
 
 value_enum!(FrontDeduction {
-    Atomic => "atomic", "The reference implementation's compare-and-swap counter";
-    ReadThenWrite => "read-then-write", "Read, then write the value read minus one (broken on purpose)";
+    Atomic => "The reference implementation's compare-and-swap counter";
+    ReadThenWrite => "Read, then write the value read minus one (broken on purpose)";
 });
 
 value_enum!(Fault {
-    Pause => "pause", "SIGSTOP, a pause longer than the clients' timeout, SIGCONT";
-    Kill => "kill", "SIGKILL, then a restart with the durable settings";
+    Pause => "SIGSTOP, a pause longer than the clients' timeout, SIGCONT";
+    Kill => "SIGKILL, then a restart with the durable settings";
 });
 
 value_enum!(JepsenModel {
-    Register => "register", "Read / write register";
-    CasRegister => "cas-register", "Read / write / compare-and-set register";
-    Counter => "counter", "Add / read counter";
-    Stock => "stock", "Reserve / release / read stock counter (the inventory's stock)";
+    Register => "Read / write register";
+    CasRegister => "Read / write / compare-and-set register";
+    Counter => "Add / read counter";
+    Stock => "Reserve / release / read stock counter (the inventory's stock)";
 });
 
 value_enum!(StoreChoice {
-    Auto => "auto", "The atomic store for inline and pool, the sharded store (a shard per worker) for pinned";
-    Atomic => "atomic", "One atomic counter";
-    Sharded => "sharded", "Per-worker shards with stealing (inline: two shards)";
+    Auto => "The atomic store for inline and pool, the sharded store (a shard per worker) for pinned";
+    Atomic => "One atomic counter";
+    Sharded => "Per-worker shards with stealing (inline: two shards)";
 });
 
 value_enum!(ExecutorChoice {
-    Inline => "inline", "One thread, step by step, abstract states compared after each step";
-    Pool => "pool", "The seed's pool: a worker per core, one shared queue";
-    Pinned => "pinned", "One pinned worker per CPU, each with its own queue and its own stock shard";
+    Inline => "One thread, step by step, abstract states compared after each step";
+    Pool => "The seed's pool: a worker per core, one shared queue";
+    Pinned => "One pinned worker per CPU, each with its own queue and its own stock shard";
 });

@@ -10,6 +10,7 @@
 use crate::cli::BenchArgs;
 use crate::outcome::Outcome;
 use crate::registry::{builtin, Constants, Port};
+use crate::report::table::Table;
 use crate::report::{CheckReport, PropertyKind};
 use crate::tla::{self, TlaEngine, TlaOptions};
 use crate::twin::{self, EngineChoice};
@@ -178,11 +179,18 @@ pub fn run(args: &BenchArgs) -> Result<Outcome> {
         out,
         "## Growth with users and stock (the engine, one thread)\n"
     );
-    let _ = writeln!(
-        out,
-        "| users/stock | distinct states | depth | safety-only s | distinct/s | peak MB | bytes/state | with liveness s | liveness peak MB | liveness extra bytes/state |"
-    );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
+    let mut growth = Table::new(&[
+        "users/stock",
+        "distinct states",
+        "depth",
+        "safety-only s",
+        "distinct/s",
+        "peak MB",
+        "bytes/state",
+        "with liveness s",
+        "liveness peak MB",
+        "liveness extra bytes/state",
+    ]);
     for &(users, stock) in &sizes {
         let safety_runs = run_repeated(&check_args(users, stock, true, 1), args.repeat)?;
         let safety = median(&safety_runs);
@@ -207,17 +215,21 @@ pub fn run(args: &BenchArgs) -> Result<Outcome> {
             ),
             None => ("—".into(), "—".into(), "—".into()),
         };
-        let _ = writeln!(
-            out,
-            "| {users}/{stock} | {n} | {} | {:.3} | {:.0} | {:.0} | {:.1} | {full_s} | {full_mb} | {extra} |",
-            safety.report.depth,
-            safety.wall_s,
-            n as f64 / safety.wall_s,
-            mb(safety.peak_rss),
-            safety.peak_rss as f64 / n as f64,
-        );
+        growth.row([
+            format!("{users}/{stock}"),
+            n.to_string(),
+            safety.report.depth.to_string(),
+            format!("{:.3}", safety.wall_s),
+            format!("{:.0}", n as f64 / safety.wall_s),
+            format!("{:.0}", mb(safety.peak_rss)),
+            format!("{:.1}", safety.peak_rss as f64 / n as f64),
+            full_s,
+            full_mb,
+            extra,
+        ]);
         eprintln!("bench: {users}/{stock}: {n} states, {:.2} s", safety.wall_s);
     }
+    out.push_str(&growth.render());
     let mut pairs = vec![(9, 5)];
     if args.large {
         pairs.push((10, 6));
@@ -242,11 +254,17 @@ pub fn run(args: &BenchArgs) -> Result<Outcome> {
          thread), and TLC `-workers 1` on the twin `tla/Inventory.tla` (one run, JVM start \
          included; `—` without `--tlc`). Half of the flashcheck runs before TLC, half after.\n"
     );
-    let _ = writeln!(
-        out,
-        "| users/stock | checker | distinct | s (median) | fastest–slowest s | distinct/s | × TLC | peak MB | bytes/state |"
-    );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+    let mut side = Table::new(&[
+        "users/stock",
+        "checker",
+        "distinct",
+        "s (median)",
+        "fastest–slowest s",
+        "distinct/s",
+        "× TLC",
+        "peak MB",
+        "bytes/state",
+    ]);
     for (users, stock) in pairs {
         let variants: [(&str, Vec<String>); 3] = [
             ("flashcheck, 1 thread", check_args(users, stock, true, 1)),
@@ -267,12 +285,17 @@ pub fn run(args: &BenchArgs) -> Result<Outcome> {
                 let report = tlc_safety(users, stock, jar)?;
                 let tlc_s = started.elapsed().as_secs_f64();
                 eprintln!("bench: TLC {users}/{stock}: {tlc_s:.1} s");
-                let _ = writeln!(
-                    out,
-                    "| {users}/{stock} | TLC `-workers 1` | {} | {tlc_s:.2} | — | {:.0} | 1.0× | — | — |",
-                    report.distinct_states,
-                    report.distinct_states as f64 / tlc_s,
-                );
+                side.row([
+                    format!("{users}/{stock}"),
+                    "TLC `-workers 1`".into(),
+                    report.distinct_states.to_string(),
+                    format!("{tlc_s:.2}"),
+                    "—".into(),
+                    format!("{:.0}", report.distinct_states as f64 / tlc_s),
+                    "1.0×".into(),
+                    "—".into(),
+                    "—".to_string(),
+                ]);
                 Some(tlc_s)
             }
             None => None,
@@ -283,19 +306,21 @@ pub fn run(args: &BenchArgs) -> Result<Outcome> {
             let ours = median(runs);
             let n = ours.report.distinct_states;
             let speedup = tlc.map_or("—".to_string(), |t| format!("{:.1}×", t / ours.wall_s));
-            let _ = writeln!(
-                out,
-                "| {users}/{stock} | {name} | {n} | {:.3} | {:.3}–{:.3} | {:.0} | {speedup} | {:.0} | {:.1} |",
-                ours.wall_s,
-                runs[0].wall_s,
-                runs[runs.len() - 1].wall_s,
-                n as f64 / ours.wall_s,
-                mb(ours.peak_rss),
-                ours.peak_rss as f64 / n as f64,
-            );
+            side.row([
+                format!("{users}/{stock}"),
+                name.to_string(),
+                n.to_string(),
+                format!("{:.3}", ours.wall_s),
+                format!("{:.3}–{:.3}", runs[0].wall_s, runs[runs.len() - 1].wall_s),
+                format!("{:.0}", n as f64 / ours.wall_s),
+                speedup,
+                format!("{:.0}", mb(ours.peak_rss)),
+                format!("{:.1}", ours.peak_rss as f64 / n as f64),
+            ]);
             eprintln!("bench: {name} {users}/{stock}: {:.2} s", ours.wall_s);
         }
     }
+    out.push_str(&side.render());
     if let Some(dir) = args.out.parent() {
         std::fs::create_dir_all(dir)?;
     }

@@ -85,6 +85,6 @@ fn is_explorer(address: SocketAddr) -> bool {
         let status_line = r.lines().next().unwrap_or_default();
         status_line.starts_with("HTTP/1.")
             && status_line.contains(" 200 ")
-            && r.contains("flashcheck::explore::Explorable<")
+            && r.contains("flashcheck::explorer::Explorable<")
     })
 }

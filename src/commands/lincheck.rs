@@ -21,8 +21,7 @@ pub fn run(args: &LincheckArgs) -> Result<Outcome> {
         .context("--initial")?;
     let mut command = format!(
         "flashcheck lincheck --history {file} --model {}",
-        clap::ValueEnum::to_possible_value(&args.model)
-            .map_or_else(String::new, |v| v.get_name().to_string())
+        args.model.name()
     );
     if let Some(i) = &args.initial {
         command.push_str(&format!(" --initial '{i}'"));

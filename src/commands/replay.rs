@@ -149,10 +149,8 @@ fn run_configuration(
         "flashcheck replay {} {} --executor {} --store {}",
         model.name,
         constants.as_args(),
-        clap::ValueEnum::to_possible_value(&executor)
-            .map_or_else(String::new, |v| v.get_name().to_string()),
-        clap::ValueEnum::to_possible_value(&args.store)
-            .map_or_else(String::new, |v| v.get_name().to_string()),
+        executor.name(),
+        args.store.name(),
     );
     if let Some(file) = saga_file {
         base.push_str(&format!(" --saga {}", file.display()));

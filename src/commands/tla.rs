@@ -71,7 +71,7 @@ pub fn run(args: &TlaArgs, registry: &Registry) -> Result<Outcome> {
         let written = if dir.exists() && !dir.is_dir() {
             Err(anyhow::anyhow!("exists and is not a directory"))
         } else {
-            super::traces::write_report_traces(&report, registry, dir)
+            crate::trace::write_report_traces(&report, registry, dir).map_err(anyhow::Error::from)
         };
         match written {
             Ok(n) => eprintln!("tla: {n} trace(s) written to {} as ITF", dir.display()),

@@ -33,6 +33,18 @@ pub enum JepsenModel {
     Stock,
 }
 
+impl JepsenModel {
+    /// Its name on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            JepsenModel::Register => "register",
+            JepsenModel::CasRegister => "cas-register",
+            JepsenModel::Counter => "counter",
+            JepsenModel::Stock => "stock",
+        }
+    }
+}
+
 /// An operation the model does not have, or a value of the wrong kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("model {model:?} has no operation {op}: {why}")]

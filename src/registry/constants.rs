@@ -140,7 +140,7 @@ impl Constants {
 }
 
 /// A model's own range check as a constant error.
-pub fn out_of_range(e: flashcheck_models::inventory::ConstantError) -> ConstantError {
+pub fn out_of_range(e: flashcheck_models::constant::RangeError) -> ConstantError {
     ConstantError::OutOfRange {
         name: e.constant.to_string(),
         reason: e.reason,

@@ -268,7 +268,7 @@ where
     }
 
     fn serve_explorer(&self, address: SocketAddr) {
-        crate::explore::serve(self.clone(), address)
+        crate::explorer::serve(self.clone(), address)
     }
 
     fn as_any(&self) -> &dyn Any {

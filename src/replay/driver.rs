@@ -2,8 +2,8 @@
 //! (state after every step) or concurrent (history, then linearizability).
 
 use super::concurrent::{self, Plan, RunError, Segment};
-use super::inline::{self, Mismatch};
 use super::linearizability::{Failure, Operation, Outcome};
+use super::stepwise::{self, Mismatch};
 use super::{Conformance, ExecutorChoice};
 use crate::reference::Mutation;
 use crate::trace::{decode_path, random_walk, SplitMix64, Trace, TraceError};
@@ -363,7 +363,7 @@ where
             command: path.command.clone(),
         };
         if executor == ExecutorChoice::Inline {
-            let outcome = inline::replay(&*c, &path.init, &path.actions, mutation);
+            let outcome = stepwise::replay(&*c, &path.init, &path.actions, mutation);
             result.operations = outcome.operations;
             result.mismatch = outcome.mismatch;
             refusals += outcome.refusals;

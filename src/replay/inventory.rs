@@ -68,6 +68,17 @@ pub enum StoreChoice {
     Sharded,
 }
 
+impl StoreChoice {
+    /// Its name on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            StoreChoice::Auto => "auto",
+            StoreChoice::Atomic => "atomic",
+            StoreChoice::Sharded => "sharded",
+        }
+    }
+}
+
 /// The service under test, over either store.
 #[derive(Debug)]
 pub enum InventoryImpl {

@@ -7,7 +7,7 @@
 //! abstraction function from the implementation's snapshot to the model's observable state,
 //! and the sequential specification linearizability is checked against. Then:
 //!
-//! - [`inline::replay`] runs a model path step by step on one thread and compares the
+//! - [`stepwise::replay`] runs a model path step by step on one thread and compares the
 //!   abstract states after every step (the first mismatch is reported); at every state it
 //!   also offers the operations the model does not enable there ([`Conformance::refusals`])
 //!   and requires each to be refused with the documented answer and no observable change;
@@ -18,11 +18,11 @@
 pub mod breaker;
 pub mod concurrent;
 pub mod driver;
-pub mod inline;
 pub mod inventory;
 pub mod job;
 pub mod linearizability;
 pub mod saga;
+pub mod stepwise;
 pub mod store;
 pub mod sweep;
 pub mod token_bucket;
@@ -43,6 +43,17 @@ pub enum ExecutorChoice {
     Pool,
     /// One pinned worker per CPU, each with its own queue and its own stock shard.
     Pinned,
+}
+
+impl ExecutorChoice {
+    /// Its name on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExecutorChoice::Inline => "inline",
+            ExecutorChoice::Pool => "pool",
+            ExecutorChoice::Pinned => "pinned",
+        }
+    }
 }
 
 /// An implementation operation the model does not enable in some state (a duplicate, a late

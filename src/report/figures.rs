@@ -8,8 +8,8 @@
 
 use super::chart::{BarRow, LineChart, Marker, Segment, Series, StackedBarChart};
 use super::{CheckReport, Engine};
+use crate::arith::design::{Design, LatencyLayer};
 use crate::arith::rational::{render_exact, to_f64, Q};
-use crate::arith::spec::{LatencyLayer, Spec};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
@@ -208,9 +208,9 @@ fn ms(q: &Q) -> String {
 /// (P99 < 200 ms, P95 < 100 ms). Hovering a segment shows its breakdown. Deterministic
 /// (exact rationals, rendered with [`render_exact`]; `f64` only for geometry).
 ///
-/// How audit calls it: `latency_chart(&Spec::load(Path::new("specs/double11.toml"))?).to_svg()`
+/// How audit calls it: `latency_chart(&Design::load(Path::new("specs/double11.toml"))?).to_svg()`
 /// (the same spec `flashcheck arith latency` reads), written to a committed file.
-pub fn latency_chart(spec: &Spec) -> StackedBarChart {
+pub fn latency_chart(spec: &Design) -> StackedBarChart {
     let lat = &spec.latency;
     let parts_sum = |l: &LatencyLayer| l.parts.iter().map(|p| p.ms.clone()).sum::<Q>();
     let breakdown = |l: &LatencyLayer| {

@@ -1,5 +1,6 @@
 //! The Markdown report: the same content as the text report, as tables.
 
+use super::table::Table;
 use super::{text, CheckReport};
 use std::fmt::Write;
 
@@ -18,24 +19,21 @@ pub fn render(report: &CheckReport) -> String {
         report.model,
         report.engine.as_str()
     );
-    let _ = writeln!(out, "| property | kind | verdict | meaning |");
-    let _ = writeln!(out, "|---|---|---|---|");
+    let mut table = Table::new(&["property", "kind", "verdict", "meaning"]);
     for p in &report.properties {
         let note = p
             .note
             .as_deref()
             .map(|n| format!(" — *{n}*"))
             .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "| `{}` | {} | **{}** | {}{} |",
-            p.name,
+        table.row([
+            format!("`{}`", p.name),
             format!("{:?}", p.kind).to_lowercase(),
-            p.verdict.as_str(),
-            p.description.replace('|', "\\|"),
-            note.replace('|', "\\|")
-        );
+            format!("**{}**", p.verdict.as_str()),
+            format!("{}{note}", p.description),
+        ]);
     }
+    out.push_str(&table.render());
     let _ = writeln!(
         out,
         "\n{} distinct states, {} generated, depth {}, {}.\n",

@@ -12,6 +12,7 @@ pub mod figures;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod table;
 pub mod text;
 
 use crate::outcome::Outcome;

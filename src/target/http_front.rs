@@ -27,6 +27,16 @@ pub enum FrontDeduction {
     ReadThenWrite,
 }
 
+impl FrontDeduction {
+    /// Its name on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            FrontDeduction::Atomic => "atomic",
+            FrontDeduction::ReadThenWrite => "read-then-write",
+        }
+    }
+}
+
 /// A stock counter that reads, then writes back: two buyers who read the same value both
 /// get a unit and only one unit is deducted.
 #[derive(Debug)]

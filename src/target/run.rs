@@ -24,6 +24,16 @@ pub enum Fault {
     Kill,
 }
 
+impl Fault {
+    /// Its name on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::Pause => "pause",
+            Fault::Kill => "kill",
+        }
+    }
+}
+
 /// A server the harness can fault.
 pub trait Faultable: Send {
     /// Freezes it.

@@ -23,17 +23,17 @@ pub mod checker;
 pub mod child;
 pub mod error;
 pub mod jar;
+pub mod json_trace;
 pub mod plan;
 pub mod sany;
 pub mod tlc;
 pub mod tool_output;
-pub mod trace;
 pub mod workspace;
 
 pub use cfg::job_from_cfg;
 pub use error::TlaError;
 pub use jar::find_tla2tools;
-pub use trace::dump_trace_to_steps;
+pub use json_trace::dump_trace_to_steps;
 
 use crate::report::{CheckReport, PropertyKind};
 use std::collections::BTreeMap;

@@ -20,9 +20,9 @@
 
 use super::child;
 use super::error::TlaError;
+use super::json_trace;
 use super::plan::{Backend, Counts, RunOutcome, Trace, Violation};
 use super::tool_output::{self, Stop, ToolOutput};
-use super::trace;
 use super::workspace::{RunSpec, Workspace};
 use super::TlaOptions;
 use crate::report::Engine;
@@ -285,7 +285,7 @@ fn counts(s: tool_output::Stats) -> Counts {
 /// The counterexample: from the JSON dump when there is one, else from the `-tool` messages.
 fn read_trace(out: &ToolOutput, dump: Option<&serde_json::Value>) -> Result<Trace, TlaError> {
     if let Some(json) = dump {
-        let t = trace::parse_dump(json)?;
+        let t = json_trace::parse_dump(json)?;
         let note = loop_note(t.cycle_start, t.steps.len(), t.loop_action.as_deref());
         return Ok(Trace {
             steps: t.steps,

@@ -25,10 +25,12 @@ pub mod encoding;
 pub mod error;
 pub mod generate;
 mod read;
+mod report;
 pub mod value;
 
 pub use encoding::Encoding;
 pub use error::TraceError;
+pub use report::write_report_traces;
 
 use crate::report::Step;
 use flashcheck_models::Spec;

@@ -1,7 +1,7 @@
 //! After the search: every worker's findings go to worker 0, and the path to each discovery is
 //! walked back across owners, one timely round per step: the owner of a fingerprint appends its
 //! parent and passes the walk to the parent's owner, until an initial state (its own parent).
-//! The engine's [`crate::check::trace::replay`] then rebuilds the states forward from an
+//! The engine's [`crate::check::counterexample::replay`] then rebuilds the states forward from an
 //! initial state by re-running the next-state relation, as for one process (and TLC).
 
 use super::search::{owner, Local};
