@@ -1,8 +1,8 @@
 //! Real MariaDB (issue 15, item 1): the read-then-write deduction (b) — `SELECT n`, then
 //! `UPDATE … SET n = ?` at the default isolation level — sells a unit twice and is caught with
 //! a counterexample window; the atomic `UPDATE … WHERE n > 0` (a) stays linearizable through
-//! as many runs with pauses (lost responses) and kills (InnoDB crash recovery) as fit in about
-//! 60 s, the final stock read agreeing with the history every time; responses lost on purpose
+//! 200 runs with pauses (lost responses) and kills (InnoDB crash recovery), the final stock
+//! read agreeing with the history every time; responses lost on purpose
 //! on a correct store raise no false alarm, while the same losses do not hide a broken store;
 //! a `--sql` file is held to its contract; a password login is checked by a server with
 //! grant tables. Each test starts its own `mariadbd` on a free
@@ -118,10 +118,12 @@ fn read_then_write_sells_twice_and_is_caught_with_a_window() {
 #[test]
 fn atomic_update_stays_linearizable_through_pauses_and_kills() {
     let Some(mut server) = server() else { return };
-    let budget = Duration::from_secs(60);
+    // The issue's 200 runs, not a time budget: under load fewer fit in a minute (146–175 did),
+    // and a run count that shrinks with the machine would let "≥ 200" quietly become 146.
+    const RUNS: u64 = 200;
     let started = Instant::now();
     let (mut runs, mut indeterminate, mut kills, mut pauses) = (0, 0, 0, 0);
-    while started.elapsed() < budget {
+    while runs < RUNS {
         let workload = Workload {
             clients: 4,
             ops_per_client: 6,
@@ -160,7 +162,6 @@ fn atomic_update_stays_linearizable_through_pauses_and_kills() {
          {indeterminate} indeterminate operations, all linearizable with the final stock read",
         started.elapsed().as_secs_f64()
     );
-    assert!(runs >= 10, "only {runs} runs fit in the budget");
     assert!(kills > 0 && pauses > 0, "{kills} kills, {pauses} pauses");
     assert!(
         indeterminate > 0,

@@ -142,3 +142,91 @@ fn a_broken_store_is_still_caught_under_faults() {
         "20 faulted runs of GET-then-SET and no oversell caught"
     );
 }
+
+/// Every process whose command line mentions `needle` or whose working directory is below it
+/// (redis-server rewrites its process title, but runs in its `--dir`).
+fn processes_mentioning(needle: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle));
+            let cwd =
+                std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|d| d.starts_with(needle));
+            cmdline || cwd
+        })
+        .collect()
+}
+
+/// A fault run's harness killed by SIGKILL (no destructor runs): its redis-server dies with it
+/// and the directory it leaves is removed by the next server's start (`sweep_orphans`), while
+/// a directory whose owner is alive is left alone.
+#[test]
+fn a_harness_killed_by_a_signal_leaves_no_server_and_its_directory_is_swept() {
+    if server().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_flashcheck"))
+        .args(["replay", "inventory", "--target", "redis://127.0.0.1:1"])
+        .args(["--faults", "pause", "--workload", "2", "--ops", "1000000"])
+        .args(["--timeout-ms", "100"])
+        .env("TMPDIR", tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let prefix = format!("flashcheck-redis-{}-", child.id());
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let dir = loop {
+        let found = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&prefix))
+                    && p.join("redis.log").exists()
+            });
+        if let Some(dir) = found {
+            break dir;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the harness started no server in {}",
+            tmp.path().display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    let needle = dir.display().to_string();
+    assert!(
+        !processes_mentioning(&needle).is_empty(),
+        "no redis-server runs in {needle}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !processes_mentioning(&needle).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "redis-server outlived its harness"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(dir.exists(), "the killed harness could not have removed it");
+    // A live owner's directory (this process's) stays; the dead harness's goes.
+    let live = tmp
+        .path()
+        .join(format!("flashcheck-redis-{}-live", std::process::id()));
+    std::fs::create_dir(&live).unwrap();
+    assert_eq!(
+        flashcheck::target::server::sweep_orphans(tmp.path(), "redis"),
+        1
+    );
+    assert!(!dir.exists());
+    assert!(live.exists());
+}

@@ -28,6 +28,7 @@ pub struct GrowthPoint {
 pub fn run(
     max_users: u32,
     engine: &TlaEngine,
+    tla_options: &TlaOptions,
     progress: &Progress,
 ) -> Result<Vec<GrowthPoint>, AuditError> {
     let mut points = Vec::new();
@@ -48,7 +49,7 @@ pub fn run(
             command,
             &CheckOptions::default(),
             engine,
-            &TlaOptions::default(),
+            tla_options,
             || {
                 spinner =
                     Some(progress.spinner(format!("growth: inventory Users={users}, TLA+ twin")))

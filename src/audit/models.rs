@@ -33,6 +33,7 @@ pub fn run(
     config: Config,
     saga: &SagaDefinition,
     engine: &TlaEngine,
+    tla_options: &TlaOptions,
     progress: &Progress,
 ) -> Result<ModelOutcome, AuditError> {
     let started = Instant::now();
@@ -47,21 +48,14 @@ pub fn run(
         ..CheckOptions::default()
     };
     let mut spinner = None;
-    let crossed = twin::cross(
-        &port,
-        command,
-        &options,
-        engine,
-        &TlaOptions::default(),
-        || {
-            spinner = Some(progress.spinner(format!(
-                "{} {}: TLA+ twin on {}",
-                config.model,
-                config.shown(),
-                engine_name(engine)
-            )))
-        },
-    )?;
+    let crossed = twin::cross(&port, command, &options, engine, tla_options, || {
+        spinner = Some(progress.spinner(format!(
+            "{} {}: TLA+ twin on {}",
+            config.model,
+            config.shown(),
+            engine_name(engine)
+        )))
+    })?;
     if let Some(s) = spinner {
         s.finish_and_clear();
     }

@@ -286,9 +286,9 @@ pub struct EngineArgs {
     /// tla2tools.jar (else $TLA2TOOLS_JAR, else ~/.cache/flashcheck/tla2tools.jar).
     #[arg(long, value_name = "PATH")]
     pub tla2tools: Option<PathBuf>,
-    /// TLC worker threads.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub workers: usize,
+    /// TLC worker threads (default: 1; `audit`: every core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub workers: Option<u16>,
 }
 
 /// `flashcheck tla`.

@@ -13,6 +13,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         specs: args.specs.clone(),
         engine: args.engine.engine.clone(),
         tla2tools: args.engine.tla2tools.clone(),
+        workers: args.engine.workers.map(usize::from),
     })?;
     println!(
         "audit: {} claims of the document: {} hold, {} refuted, {} unknown; {} model configurations ({}), TLA+ engine {}; replay on 3 executors: {}",

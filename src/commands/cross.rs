@@ -29,7 +29,8 @@ pub fn run(args: &CrossArgs, registry: &Registry) -> Result<Outcome> {
         })
         .unwrap_or_default();
     let command = args.model.reproduce("cross", &constants);
-    let options: TlaOptions = super::tla::options(&args.limits, args.engine.workers)?;
+    let options: TlaOptions =
+        super::tla::options(&args.limits, args.engine.workers.map_or(1, usize::from))?;
     let mut check_options = CheckOptions::default();
     check_options.limits.max_states = options.max_states;
     check_options.limits.timeout = options.timeout;

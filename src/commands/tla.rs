@@ -32,7 +32,7 @@ pub fn run(args: &TlaArgs, registry: &Registry) -> Result<Outcome> {
     let options = TlaOptions {
         keep_dir: args.keep.clone(),
         libs: args.libs.clone(),
-        ..options(&args.limits, args.engine.workers)?
+        ..options(&args.limits, args.engine.workers.map_or(1, usize::from))?
     };
     let dir = tempfile::tempdir()?;
     let (job, port): (_, Option<Port>) = match (&args.spec, &args.model) {

@@ -2,7 +2,8 @@
 //! port in a temporary directory (never the system service), paused (`SIGSTOP`/`SIGCONT`) or
 //! killed (`SIGKILL`) and restarted with durable settings (Redis: AOF, `appendfsync always`;
 //! MariaDB: InnoDB's defaults, which flush the redo log at every commit), and stopped (and its
-//! directory removed) when dropped.
+//! directory removed) when dropped. A harness killed by a signal takes its servers with it
+//! (`PR_SET_PDEATHSIG`); the directories it could not remove are swept by the next start.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -132,6 +133,50 @@ fn wait_listening(
     }
 }
 
+/// A fresh temporary directory for a server of `kind` (`redis`, `mariadb`), named after this
+/// process (`flashcheck-<kind>-<pid>-…`), after removing the directories such servers left
+/// behind when the process that owned them was killed by a signal (no destructor ran; the
+/// server itself died with it, see [`die_with_parent`]). A directory whose owner is alive,
+/// this process included, is left alone.
+fn server_dir(kind: &str) -> std::io::Result<tempfile::TempDir> {
+    sweep_orphans(&std::env::temp_dir(), kind);
+    tempfile::Builder::new()
+        .prefix(&format!("flashcheck-{kind}-{}-", std::process::id()))
+        .tempdir()
+}
+
+/// Removes `flashcheck-<kind>-<pid>-…` directories under `tmp` whose process `pid` is gone.
+/// Returns how many it removed.
+pub fn sweep_orphans(tmp: &Path, kind: &str) -> usize {
+    let prefix = format!("flashcheck-{kind}-");
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(owner) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if owner > 0 && !process_alive(owner) && std::fs::remove_dir_all(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Whether a process `pid` exists (signal 0; EPERM means it exists under another user).
+fn process_alive(pid: i32) -> bool {
+    // SAFETY: kill(2) with signal 0 only checks for the process; nothing is sent.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
 /// Makes the server die with the thread that starts it (`PR_SET_PDEATHSIG`), so that a
 /// harness killed by a signal (no destructor runs) leaves no server behind. The thread is the
 /// one that owns the server: the harness starts and restarts it from one thread.
@@ -160,9 +205,7 @@ impl RedisServer {
         if !installed("redis-server") {
             return Err(ServerError::Missing("redis-server", "redis-server"));
         }
-        let dir = tempfile::Builder::new()
-            .prefix("flashcheck-redis")
-            .tempdir()?;
+        let dir = server_dir("redis")?;
         let mut s = RedisServer {
             process: Process::default(),
             port: free_port()?,
@@ -268,9 +311,7 @@ impl MariaDbServer {
             find_program("mariadbd").ok_or(ServerError::Missing("mariadbd", "mariadb-server"))?;
         let install = find_program("mariadb-install-db")
             .ok_or(ServerError::Missing("mariadb-install-db", "mariadb-server"))?;
-        let dir = tempfile::Builder::new()
-            .prefix("flashcheck-mariadb")
-            .tempdir()?;
+        let dir = server_dir("mariadb")?;
         let data = dir.path().join("data");
         let log = dir.path().join("install.log");
         // Its own tmpdir: installs running side by side in /tmp collided on the bootstrap

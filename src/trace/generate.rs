@@ -4,7 +4,6 @@
 use super::{path_steps, random_walk, Encoding, SplitMix64, Trace, TraceError};
 use crate::check::CheckOptions;
 use crate::registry::{Constants, Port};
-use crate::report::{PropertyKind, Verdict};
 use flashcheck_models::Spec;
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
@@ -87,22 +86,14 @@ pub fn write_all_for(
     request: &TraceRequest,
     out: &Path,
 ) -> Result<Vec<Written>, TraceError> {
-    std::fs::create_dir_all(out).map_err(|source| TraceError::Io {
-        path: out.to_path_buf(),
-        error: source,
-    })?;
+    super::report::create_dir(out)?;
     let name = request.constants.model().name;
     let command = format!("flashcheck check {name} {}", request.constants.as_args());
     let report = port.check(name, command, &CheckOptions::default());
     let mut traces: Vec<(String, &'static str, Trace)> = Vec::new();
     for p in &report.properties {
-        let Some(steps) = &p.counterexample else {
+        let (Some(steps), Some(kind)) = (&p.counterexample, super::report::kind(p)) else {
             continue;
-        };
-        let kind = match (p.kind, p.verdict) {
-            (PropertyKind::Sometimes, Verdict::Holds) => "witness",
-            (_, Verdict::Violated) => "counterexample",
-            _ => continue,
         };
         let m = meta(
             request,

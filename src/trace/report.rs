@@ -3,7 +3,7 @@
 
 use super::{Encoding, Trace, TraceError};
 use crate::registry::Registry;
-use crate::report::{CheckReport, PropertyKind, Verdict};
+use crate::report::{CheckReport, PropertyKind, PropertyReport, Verdict};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,19 +15,11 @@ pub fn write_report_traces(
     registry: &Registry,
     out: &Path,
 ) -> Result<usize, TraceError> {
-    std::fs::create_dir_all(out).map_err(|error| TraceError::Io {
-        path: out.to_path_buf(),
-        error,
-    })?;
+    create_dir(out)?;
     let mut written = 0;
     for p in &report.properties {
-        let Some(steps) = &p.counterexample else {
+        let (Some(steps), Some(kind)) = (&p.counterexample, kind(p)) else {
             continue;
-        };
-        let kind = match (p.kind, p.verdict) {
-            (PropertyKind::Sometimes, Verdict::Holds) => "witness",
-            (_, Verdict::Violated) => "counterexample",
-            _ => continue,
         };
         // The constants as `-c` arguments, as `flashcheck traces` writes them (a string value
         // loses TLA+'s quotes), so that `replay` can tell which configuration a trace is of.
@@ -50,4 +42,22 @@ pub fn write_report_traces(
         written += 1;
     }
     Ok(written)
+}
+
+/// What a property's path is as a trace file: the witness of a `sometimes` property that
+/// holds, the counterexample to one violated; `None` for anything else.
+pub(super) fn kind(p: &PropertyReport) -> Option<&'static str> {
+    match (p.kind, p.verdict) {
+        (PropertyKind::Sometimes, Verdict::Holds) => Some("witness"),
+        (_, Verdict::Violated) => Some("counterexample"),
+        _ => None,
+    }
+}
+
+/// Creates the trace directory `out`; the error names it.
+pub(super) fn create_dir(out: &Path) -> Result<(), TraceError> {
+    std::fs::create_dir_all(out).map_err(|error| TraceError::Io {
+        path: out.to_path_buf(),
+        error,
+    })
 }

@@ -223,7 +223,18 @@ impl<H: StepHandler> SagaOrchestrator<H> {
         policy: RetryPolicy,
         mutation: Option<Mutation>,
     ) -> Result<Self, SagaError> {
-        let (log, records) = DurableLog::open(log_path)?;
+        let (mut log, mut records) = DurableLog::open(log_path)?;
+        if records.is_empty() {
+            // A crash inside `start` between creating the log and its begin record (or a begin
+            // record torn by the crash, which `open` cut off): the saga never began, so it
+            // begins now, in the same log.
+            let begin = LogRecord::Begin {
+                saga: definition.name.clone(),
+                steps: definition.steps.len(),
+            };
+            log.append(&begin)?;
+            records.push(begin);
+        }
         let inconsistent = |record: usize, reason: String| SagaError::InconsistentLog {
             path: log_path.to_path_buf(),
             record,
