@@ -142,14 +142,24 @@ impl Target for RedisTarget {
         let Some(setup) = self.setup.take() else {
             return Ok(());
         };
-        let mut c = self.raw()?;
         let mut keys = vec!["DEL".to_string()];
         for sku in 0..setup.skus {
             keys.push(Self::stock_key(&self.tag, sku));
             keys.push(Self::buyers_key(&self.tag, sku));
         }
-        ok(c.command(&keys).map_err(lost)?)?;
-        Ok(())
+        // DEL is idempotent: a lost answer (a loaded machine, a server just restarted from its
+        // AOF) is asked again on a fresh connection, for up to 10 s.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let answer = self.raw().and_then(|mut c| c.command(&keys).map_err(lost));
+            match answer {
+                Ok(reply) => return ok(reply).map(|_| ()),
+                Err(e) if e.is_lost() && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 }
 
