@@ -30,7 +30,8 @@ pub struct HistoryReport {
     pub dropped_reads: usize,
     /// Failed operations (took no effect; left out).
     pub failed: usize,
-    /// Configurations the search remembered.
+    /// Configurations the search remembered (before it ruled out every order, when not
+    /// linearizable).
     pub explored: usize,
     /// The failing window: the operations among which no order works, one line each
     /// (`[call, return] process: op → result`), by call time; empty when linearizable.
@@ -245,7 +246,7 @@ pub fn check_jepsen(
     let check_s = started.elapsed().as_secs_f64();
     let (linearizable, explored, window) = match &outcome {
         Outcome::Linearizable { explored } => (true, *explored, Vec::new()),
-        Outcome::NotLinearizable(f) => (false, 0, window_lines(&done, &open, &f.window)),
+        Outcome::NotLinearizable(f) => (false, f.explored, window_lines(&done, &open, &f.window)),
     };
     Ok(HistoryReport {
         subject,
@@ -281,5 +282,8 @@ impl crate::replay::linearizability::SequentialSpec for KeyedSpec {
     }
     fn unseen_class(&self, op: &Keyed) -> Option<u64> {
         self.0.unseen_class(&op.op)
+    }
+    fn completed_class(&self, op: &Keyed, ret: &Value) -> Option<u64> {
+        self.0.completed_class(&op.op, ret)
     }
 }

@@ -196,6 +196,15 @@ impl SequentialSpec for JepsenSpec {
     fn unseen_class(&self, op: &JepsenOp) -> Option<u64> {
         self.classes.get(op).copied()
     }
+
+    /// [`JepsenSpec::step`] depends on the operation and its result alone: their 64-bit
+    /// hash (SipHash with fixed keys) is the class; the trait says what a collision risks.
+    fn completed_class(&self, op: &JepsenOp, ret: &Value) -> Option<u64> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (op, ret).hash(&mut h);
+        Some(h.finish())
+    }
 }
 
 #[cfg(test)]

@@ -538,6 +538,7 @@ impl Conformance for BreakerConformance {
                 Outcome::NotLinearizable(linearizability::Failure {
                     linearized: f.linearized,
                     stuck_at: origin[f.stuck_at],
+                    explored: f.explored,
                     window,
                 })
             }

@@ -457,6 +457,26 @@ impl SequentialSpec for StockSpec {
     fn step(&self, s: &i64, op: &InventoryOp, ret: &Ret) -> Option<i64> {
         stock_step(*s, op, ret)
     }
+
+    fn completed_class(&self, op: &InventoryOp, ret: &Ret) -> Option<u64> {
+        Some(stock_class(op, ret))
+    }
+}
+
+/// The class of an operation and its result by what [`stock_step`] does with them: the
+/// user never matters to the stock.
+fn stock_class(op: &InventoryOp, ret: &Ret) -> u64 {
+    match (op, ret) {
+        (InventoryOp::Reserve { .. }, Ok(InventoryRet::Reserved)) => 0,
+        (InventoryOp::Reserve { .. }, Ok(InventoryRet::SoldOut)) => 1,
+        (InventoryOp::Release { .. }, Ok(InventoryRet::Released)) => 2,
+        _ => 3,
+    }
+}
+
+/// [`stock_step`]'s classes, for the stores' stock part (which adds reads and refusals).
+pub(crate) fn stock_completed_class(op: &InventoryOp, ret: &Ret) -> u64 {
+    stock_class(op, ret)
 }
 
 /// The whole product, for histories where one buyer's operations overlap.

@@ -80,6 +80,19 @@ impl SequentialSpec for StockPart {
             StoreOp::Read { .. } => 3,
         })
     }
+
+    /// As [`StockPart::step`] reads them: a read by the value it saw (classes 8 and up), a
+    /// refusal, or the model's operation by the stock counter's own classes (below 4).
+    fn completed_class(&self, op: &StoreOp, ret: &StoreRet) -> Option<u64> {
+        match (op, ret) {
+            (StoreOp::Read { .. }, StoreRet::Stock(n)) => u64::try_from(*n).ok()?.checked_add(8),
+            (_, StoreRet::Refused) => Some(4),
+            _ => {
+                let (mop, mret) = as_model(op, ret)?;
+                Some(super::inventory::stock_completed_class(&mop, &mret))
+            }
+        }
+    }
 }
 
 /// One buyer: the model's phases; a refusal must come when the model would refuse.
@@ -215,7 +228,7 @@ pub fn report(
         Outcome::Linearizable { explored } => (true, *explored, Vec::new()),
         Outcome::NotLinearizable(f) => (
             false,
-            0,
+            f.explored,
             window_lines(&ops.completed, &ops.pending, &f.window),
         ),
     };
