@@ -1,5 +1,6 @@
 //! Jepsen's history files as [`History`]: the text log (`history.txt`, one event a line:
-//! `process :invoke|:ok|:fail|:info :f value`) and EDN event maps (`history.edn`:
+//! `process :invoke|:ok|:fail|:info :f value`, also as Jepsen's own log writes it, after
+//! `INFO  jepsen.util - `) and EDN event maps (`history.edn`:
 //! `{:type :invoke, :f :read, :process 0, :value nil}`, one after another or inside one
 //! vector). Events take their order in the file as their time (Jepsen writes them in the
 //! order they happened). The nemesis's events (`:process :nemesis`) are left out: they are
@@ -106,12 +107,31 @@ fn kind_of(ty: &str, op: JepsenOp) -> Option<EventKind<JepsenOp, Value>> {
     })
 }
 
+/// The history in a line of the text format. Jepsen's own log (`jepsen.log`) prefixes each
+/// history line with its logger: `INFO  jepsen.util - 3\t:invoke\t:read\tnil`, after an
+/// optional timestamp; that prefix is dropped, and lines of Jepsen's other loggers
+/// (`INFO  jepsen.core - Run complete`) are not history (`None`). A bare line is kept whole.
+fn history_part(line: &str) -> Option<&str> {
+    const LOGGER: &str = " jepsen.util - ";
+    if let Some(at) = line.find(LOGGER) {
+        return Some(line[at + LOGGER.len()..].trim());
+    }
+    let logged = line
+        .split_whitespace()
+        .take(4)
+        .any(|w| matches!(w, "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR" | "FATAL"))
+        && line.contains(" - ");
+    (!logged).then(|| line.trim())
+}
+
 fn parse_log(text: &str) -> Result<JepsenHistory, JepsenError> {
     let mut history = History::default();
     let mut processes = Processes::default();
     for (i, line) in text.lines().enumerate() {
         let err = |what: String| JepsenError::Line { line: i + 1, what };
-        let trimmed = line.trim();
+        let Some(trimmed) = history_part(line) else {
+            continue;
+        };
         if trimmed.is_empty() || trimmed.starts_with(';') {
             continue;
         }
@@ -197,6 +217,21 @@ mod tests {
         assert_eq!(a.events.len(), 4);
         let ops = a.operations().unwrap();
         assert_eq!((ops.completed.len(), ops.pending.len()), (1, 1));
+    }
+
+    #[test]
+    fn jepsen_log_lines_read_as_the_bare_format() {
+        // As Jepsen's etcd test logs them (the histories Porcupine's tests check).
+        let logged = "INFO  jepsen.core - Worker 0 starting\n\
+                      INFO  jepsen.util - 0\t:invoke\t:write\t1\n\
+                      2017-01-02 10:11:12,345{GMT}\tINFO\t[jepsen worker 1] jepsen.util - 1\t:invoke\t:read\tnil\n\
+                      INFO  jepsen.util - 0\t:ok\t:write\t1\n\
+                      INFO  jepsen.util - 1\t:fail\t:read\t:timed-out\n";
+        let bare = "0\t:invoke\t:write\t1\n1\t:invoke\t:read\tnil\n0\t:ok\t:write\t1\n\
+                    1\t:fail\t:read\t:timed-out\n";
+        assert_eq!(parse(logged).unwrap(), parse(bare).unwrap());
+        // A line that is neither stays an error.
+        assert!(parse("INFO jepsen.util 0 :invoke :read nil\n").is_err());
     }
 
     #[test]
