@@ -5,7 +5,8 @@ use crate::check::{CheckOptions, NOT_CHECKED_BY_STATERIGHT, NOT_CHECKED_SAFETY_O
 use crate::cli::CheckArgs;
 use crate::outcome::Outcome;
 use crate::registry::Registry;
-use crate::report::{CheckReport, PropertyKind, Verdict};
+use crate::report::{CheckReport, PropertyKind};
+use crate::verdict::Verdict;
 use anyhow::Result;
 use std::time::Duration;
 
