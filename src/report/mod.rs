@@ -156,7 +156,15 @@ impl CheckReport {
     /// `eventually` with a counterexample, or a `sometimes` never reached in a complete
     /// search), undecided when a limit stopped the search or a property is `unknown`.
     pub fn outcome(&self) -> Outcome {
-        let found = Verdict::all(self.properties.iter().map(|p| p.verdict)).outcome();
+        self.outcome_counting(|_| true)
+    }
+
+    /// [`CheckReport::outcome`] counting only the properties `counts` selects: their
+    /// verdicts together ([`Verdict::all`]) as an [`Outcome`] ([`Verdict::outcome`]), and
+    /// undecided at best when a limit stopped the search.
+    pub fn outcome_counting(&self, counts: impl Fn(&PropertyReport) -> bool) -> Outcome {
+        let checked = self.properties.iter().filter(|p| counts(p));
+        let found = Verdict::all(checked.map(|p| p.verdict)).outcome();
         if self.complete {
             found
         } else {
