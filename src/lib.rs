@@ -20,6 +20,7 @@ pub mod target;
 pub mod tla;
 pub mod trace;
 pub mod twin;
+pub mod verdict;
 
 // The reference implementation, its executors and the design inputs are workspace crates of
 // their own (`crates/`), so that the compiler, not a convention, keeps the reference from

@@ -11,6 +11,10 @@
 //!
 //! `unknown` is [`Outcome::Undecided`] everywhere (exit 3), and a refutation outranks it: a
 //! run that refutes one claim and cannot decide another exits 1.
+//!
+//! A property's or a claim's [`Verdict`](crate::verdict::Verdict) becomes an outcome only
+//! through [`Verdict::outcome`](crate::verdict::Verdict::outcome) (a report's verdicts
+//! together through [`Verdict::all`](crate::verdict::Verdict::all) first).
 
 /// A command's result; see the module doc. Ordered by precedence ([`Outcome::and`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

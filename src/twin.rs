@@ -6,6 +6,7 @@ use crate::check::CheckOptions;
 use crate::registry::Port;
 use crate::report::CheckReport;
 use crate::tla::{self, TlaEngine, TlaError, TlaJob, TlaOptions, TlaProperty};
+use crate::verdict::Subject;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -163,9 +164,9 @@ pub fn compare(port: &CheckReport, twin: &CheckReport) -> Comparison {
                 "{}: {} says {}, {} says {}",
                 p.name,
                 port.engine.as_str(),
-                p.verdict.as_str(),
+                p.verdict.word(Subject::Property),
                 twin.engine.as_str(),
-                t.verdict.as_str()
+                t.verdict.word(Subject::Property)
             )),
             Some(_) => {}
         }

@@ -5,7 +5,8 @@
 use flashcheck::check::{self, CheckOptions};
 use flashcheck::outcome::Outcome;
 use flashcheck::registry::{builtin, Constants, Entry, Port};
-use flashcheck::report::{CheckReport, PropertyReport, Verdict};
+use flashcheck::report::{CheckReport, PropertyReport};
+use flashcheck::verdict::Verdict;
 use flashcheck_models::inventory::{Deduction, Inventory, InventoryAction};
 use flashcheck_models::inventory_seed::{Double11Seed, SeedAction, SeedState};
 use stateright::Model;

@@ -3,7 +3,8 @@
 
 use flashcheck::check::{self, CheckOptions};
 use flashcheck::outcome::Outcome;
-use flashcheck::report::{CheckReport, Verdict};
+use flashcheck::report::CheckReport;
+use flashcheck::verdict::Verdict;
 use flashcheck_models::{Liveness, Spec};
 use serde::Serialize;
 use stateright::{Model, Property};

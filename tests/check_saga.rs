@@ -6,7 +6,8 @@
 use flashcheck::check::{self, CheckOptions};
 use flashcheck::outcome::Outcome;
 use flashcheck::registry::{build_port, builtin, Entry};
-use flashcheck::report::{CheckReport, PropertyReport, Verdict};
+use flashcheck::report::{CheckReport, PropertyReport};
+use flashcheck::verdict::Verdict;
 use flashcheck_models::saga::{Saga, SagaAction, SagaState};
 use flashcheck_models::saga_history::{Effect, Event, Op, Pc};
 use stateright::Model;

@@ -4,7 +4,8 @@
 
 use flashcheck::check::{self, CheckOptions};
 use flashcheck::registry::{builtin, Constants, Port};
-use flashcheck::report::{CheckReport, PropertyReport, Verdict};
+use flashcheck::report::{CheckReport, PropertyReport};
+use flashcheck::verdict::Verdict;
 use flashcheck_models::token_bucket::{BucketAction, BucketConfig, BucketState, TokenBucket};
 
 #[path = "support/mutant.rs"]

@@ -7,7 +7,8 @@
 use flashcheck::check::cluster::{self, ClusterOptions, Routing};
 use flashcheck::check::CheckOptions;
 use flashcheck::registry::{build_port, Port};
-use flashcheck::report::{CheckReport, Engine, PropertyKind, Verdict};
+use flashcheck::report::{CheckReport, Engine, PropertyKind};
+use flashcheck::verdict::Verdict;
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -12,6 +12,7 @@ use flashcheck::check::{CheckEngine, CheckOptions};
 use flashcheck::registry::{build_port, builtin, Entry};
 use flashcheck::report::{CheckReport, Engine, PropertyKind};
 use flashcheck::twin;
+use flashcheck::verdict::{Subject, Verdict};
 use std::path::Path;
 
 /// Checks the port of `model` with the constants of the recorded TLC report `fixture` (and
@@ -69,7 +70,7 @@ fn pinned(fixture: &str, model: &'static Entry, saga: Option<&str>, distinct: u6
         (rust.distinct_states, rust.generated_states, rust.depth),
         "{fixture}: stateright's (distinct, generated, depth) against the engine's"
     );
-    let safety = |r: &CheckReport| -> Vec<(String, flashcheck::report::Verdict)> {
+    let safety = |r: &CheckReport| -> Vec<(String, Verdict)> {
         r.properties
             .iter()
             .filter(|p| p.kind != PropertyKind::Eventually)
@@ -102,7 +103,7 @@ fn outline(r: &CheckReport) -> Outline {
             .map(|p| {
                 (
                     p.name.clone(),
-                    p.verdict.as_str().to_string(),
+                    p.verdict.word(Subject::Property).to_string(),
                     p.counterexample.as_ref().map(Vec::len),
                 )
             })

@@ -13,9 +13,10 @@ use flashcheck::registry::{builtin, Constants, Entry, Port};
 use flashcheck::report::chart::{BarRow, LineChart, Marker, Segment, Series, StackedBarChart};
 use flashcheck::report::dot::{self, counterexample_dot, render_svg, render_svg_with, saga_dot};
 use flashcheck::report::figures::{growth_chart, latency_chart, FigureError, GrowthMetric};
-use flashcheck::report::{CheckReport, Engine, Verdict};
+use flashcheck::report::{CheckReport, Engine};
 use flashcheck::tla::{self, TlaEngine, TlaOptions};
 use flashcheck::twin;
+use flashcheck::verdict::Verdict;
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 

@@ -4,7 +4,7 @@
 
 use flashcheck::check::CheckOptions;
 use flashcheck::registry::{builtin, Constants, Entry, Port};
-use flashcheck::report::Verdict;
+use flashcheck::verdict::Verdict;
 use flashcheck_models::breaker_seed::BreakerSeed;
 use flashcheck_models::inventory::{Deduction, Inventory};
 use flashcheck_models::inventory_seed::Double11Seed;

@@ -8,8 +8,9 @@
 mod skip;
 
 use flashcheck::outcome::Outcome;
-use flashcheck::report::{CheckReport, PropertyKind, Verdict};
+use flashcheck::report::{CheckReport, PropertyKind};
 use flashcheck::tla::{self, TlaEngine, TlaError, TlaJob, TlaOptions, TlaProperty};
+use flashcheck::verdict::Verdict;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -11,8 +11,8 @@ use super::eval::{render_interval, Compiler, EvalError};
 use super::expr::{self, Expr};
 use super::rational::{render_exact, Interval, Q};
 use super::solve::{check, q, Outcome};
-use super::verdict::{Tally, Verdict};
 use crate::specs::Document;
+use crate::verdict::{Subject, Tally, Verdict};
 use num_traits::Signed;
 use serde::Serialize;
 use std::io::Write;
@@ -264,6 +264,7 @@ pub struct ClaimResult {
     /// Tolerance (numeric claims).
     pub tolerance: Option<String>,
     /// holds / refuted / unknown.
+    #[serde(with = "crate::verdict::claim")]
     pub verdict: Verdict,
     /// The correct value of a numeric expression (exact, 6 decimals, or an enclosure).
     pub value: Option<String>,
@@ -292,7 +293,7 @@ fn decide(constraints: &[Bool], b: &Bool, bounded: bool) -> (Verdict, String) {
     let (n, p) = (check(&neg, TIMEOUT_MS), check(&pos, TIMEOUT_MS));
     match (n, p) {
         (Outcome::Unsat, Outcome::Sat(_)) => (Verdict::Holds, format!("z3: the negation is unsatisfiable{enc}")),
-        (Outcome::Sat(_), Outcome::Unsat) => (Verdict::Refuted, format!("z3: the claim is unsatisfiable{enc}")),
+        (Outcome::Sat(_), Outcome::Unsat) => (Verdict::Violated, format!("z3: the claim is unsatisfiable{enc}")),
         (Outcome::Unsat, Outcome::Unsat) => (
             Verdict::Unknown,
             "the constraints defining the values are inconsistent (both the claim and its negation are unsatisfiable)".into(),
@@ -458,9 +459,19 @@ pub fn render_text(r: &ClaimsReport, out: &mut dyn Write) -> std::io::Result<()>
             Some(line) => writeln!(
                 out,
                 "[{}] {} (§{}, line {line}): {}",
-                c.verdict, c.id, c.section, c.text
+                c.verdict.word(Subject::Claim),
+                c.id,
+                c.section,
+                c.text
             )?,
-            None => writeln!(out, "[{}] {} (§{}): {}", c.verdict, c.id, c.section, c.text)?,
+            None => writeln!(
+                out,
+                "[{}] {} (§{}): {}",
+                c.verdict.word(Subject::Claim),
+                c.id,
+                c.section,
+                c.text
+            )?,
         }
         if let Some(k) = &c.computation {
             writeln!(out, "    computation: {k}")?;

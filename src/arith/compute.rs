@@ -11,8 +11,8 @@ use super::rational::{render_exact, Q};
 use super::routing::{self, Modulo, Ring, Router};
 use super::statespace::{self, Measured, StateSpaceInputs};
 use super::vcg;
-use super::verdict::Verdict;
 use crate::report::table::Table;
+use crate::verdict::{Subject, Verdict};
 use num_bigint::BigUint;
 use num_traits::{Signed, ToPrimitive};
 use std::fmt::Write as _;
@@ -254,7 +254,7 @@ pub fn decide(c: &Computation, spec: &Design, measure: Measure<'_>) -> Decision 
             Decision {
                 verdict: match d.keeps_promise {
                     Some(true) => Verdict::Holds,
-                    Some(false) => Verdict::Refuted,
+                    Some(false) => Verdict::Violated,
                     None => Verdict::Unknown,
                 },
                 reason: d.reason,
@@ -302,7 +302,7 @@ pub fn decide(c: &Computation, spec: &Design, measure: Measure<'_>) -> Decision 
                 None => Decision {
                     verdict: match d.claim_holds {
                         Some(true) => Verdict::Holds,
-                        Some(false) => Verdict::Refuted,
+                        Some(false) => Verdict::Violated,
                         None => Verdict::Unknown,
                     },
                     reason: d.reason,
@@ -356,7 +356,7 @@ fn vcg_truthfulness(spec: &Design, extra: &[Q]) -> Decision {
                         format!("`{command}`"),
                         if r.binding { "yes" } else { "no" }.to_string(),
                         t.name.clone(),
-                        t.incentive_compatibility.to_string(),
+                        t.incentive_compatibility.word(Subject::Claim).to_string(),
                         t.ic_reason.clone(),
                     ]);
                 }
@@ -365,28 +365,23 @@ fn vcg_truthfulness(spec: &Design, extra: &[Q]) -> Decision {
     }
     md.push_str(&table.render());
     let searches = verdicts.len();
-    let (verdict, reason) = if verdicts.contains(&Verdict::Refuted) {
-        (
-            Verdict::Refuted,
-            "z3 found a profitable misreport (see the table)".to_string(),
-        )
-    } else if !verdicts.is_empty() && verdicts.iter().all(|v| *v == Verdict::Holds) {
-        (
-            Verdict::Holds,
-            format!(
-                "z3 proved that no tenant gains by misreporting, in all {searches} searches (every tenant, at capacity {}{})",
-                render_exact(&spec.capacity),
-                extra
-                    .iter()
-                    .map(|c| format!(" and {}", render_exact(c)))
-                    .collect::<String>()
-            ),
-        )
+    // No search at all decides nothing.
+    let verdict = if verdicts.is_empty() {
+        Verdict::Unknown
     } else {
-        (
-            Verdict::Unknown,
-            "z3 did not decide every search (see the table)".to_string(),
-        )
+        Verdict::all(verdicts)
+    };
+    let reason = match verdict {
+        Verdict::Violated => "z3 found a profitable misreport (see the table)".to_string(),
+        Verdict::Holds => format!(
+            "z3 proved that no tenant gains by misreporting, in all {searches} searches (every tenant, at capacity {}{})",
+            render_exact(&spec.capacity),
+            extra
+                .iter()
+                .map(|c| format!(" and {}", render_exact(c)))
+                .collect::<String>()
+        ),
+        Verdict::Unknown => "z3 did not decide every search (see the table)".to_string(),
     };
     let _ = writeln!(md, "\nDecision: {reason}.");
     Decision {

@@ -66,7 +66,7 @@ fn emit<T: Serialize>(
 }
 
 /// Runs one `flashcheck arith` command, writing its report to `out`. Returns what its checks
-/// found ([`Tally::outcome`](crate::arith::verdict::Tally::outcome)). Bad input is an `Err` whose
+/// found ([`Tally::outcome`](crate::verdict::Tally::outcome)). Bad input is an `Err` whose
 /// [`ArithError::is_bad_input`] is true (exit 2).
 pub fn run(
     job: &ArithJob,

@@ -8,7 +8,7 @@ use super::error::ArithError;
 use super::eval::EvalError;
 use super::expr;
 use super::rational::{render_exact, Interval, Q};
-use super::verdict::{Tally, Verdict};
+use crate::verdict::{Subject, Tally, Verdict};
 use serde::Serialize;
 use std::io::Write;
 
@@ -26,6 +26,7 @@ pub struct LayerLine {
     /// Optimised latency, if the document gives one.
     pub optimised: Option<String>,
     /// Σ breakdown = stated.
+    #[serde(with = "crate::verdict::claim")]
     pub verdict: Verdict,
 }
 
@@ -171,7 +172,12 @@ pub fn render_text(r: &LatencyReport, out: &mut dyn Write) -> std::io::Result<()
         writeln!(
             out,
             "  [{}] {}: {} = {}ms, stated {}ms{}",
-            l.verdict, l.name, l.breakdown, l.parts_sum, l.stated, opt
+            l.verdict.word(Subject::Claim),
+            l.name,
+            l.breakdown,
+            l.parts_sum,
+            l.stated,
+            opt
         )?;
     }
     writeln!(
@@ -186,7 +192,13 @@ pub fn render_text(r: &LatencyReport, out: &mut dyn Write) -> std::io::Result<()
             .map(|[a, b]| format!("{a} vs {b}"))
             .collect::<Vec<_>>()
             .join("; ");
-        writeln!(out, "  [{}] {}: {} ({sides})", c.verdict, c.id, c.text)?;
+        writeln!(
+            out,
+            "  [{}] {}: {} ({sides})",
+            c.verdict.word(Subject::Claim),
+            c.id,
+            c.text
+        )?;
         if let Some(n) = &c.note {
             writeln!(out, "      note: {n}")?;
         }

@@ -41,8 +41,6 @@ pub mod routing;
 pub mod solve;
 pub mod statespace;
 pub mod vcg;
-pub mod verdict;
 
 pub use error::ArithError;
 pub use job::{run, ArithJob};
-pub use verdict::Verdict;

@@ -7,7 +7,7 @@ use super::design::{Design, Tenant};
 use super::error::ArithError;
 use super::rational::{render_exact, render_fixed, Q};
 use super::solve::{check, q, qi, ExactReal, Outcome};
-use super::verdict::{Tally, Verdict};
+use crate::verdict::{Subject, Tally, Verdict};
 use num_traits::{One, Zero};
 use serde::Serialize;
 use std::io::Write;
@@ -41,6 +41,7 @@ pub struct TenantQuota {
     /// The document's claim.
     pub claimed: Option<String>,
     /// Does the claim lie within the tolerance of the optimum?
+    #[serde(serialize_with = "crate::verdict::claim::option::serialize")]
     pub verdict: Option<Verdict>,
     /// αT/(1+c) − 2βc at the claimed c (0 iff the claim solves the condition), exact.
     pub residual_at_claim: Option<String>,
@@ -58,6 +59,7 @@ pub struct CapacityCheck {
     /// The claimed total, if any.
     pub claimed_total: Option<String>,
     /// Claimed total within tolerance of Σx*?
+    #[serde(serialize_with = "crate::verdict::claim::option::serialize")]
     pub claimed_total_verdict: Option<Verdict>,
     /// When binding: λ, and the KKT allocation (real), and integer cores.
     pub kkt: Option<Kkt>,
@@ -103,7 +105,7 @@ fn claim_verdict(t: &Tenant, c: &Q, tol: &Q) -> Verdict {
         4000,
     ) {
         Outcome::Sat(_) => Verdict::Holds,
-        Outcome::Unsat => Verdict::Refuted,
+        Outcome::Unsat => Verdict::Violated,
         Outcome::Unknown(_) => Verdict::Unknown,
     }
 }
@@ -206,7 +208,7 @@ pub fn report(spec: &Design, capacity: &Q) -> Result<QuotaReport, ArithError> {
         a.push(within(&sum, c, tol));
         match check(&a, 4000) {
             Outcome::Sat(_) => Verdict::Holds,
-            Outcome::Unsat => Verdict::Refuted,
+            Outcome::Unsat => Verdict::Violated,
             Outcome::Unknown(_) => Verdict::Unknown,
         }
     });
@@ -277,7 +279,7 @@ pub fn render_text(r: &QuotaReport, out: &mut dyn Write) -> std::io::Result<()> 
             _ => {}
         }
         if let (Some(c), Some(v), Some(res)) = (&t.claimed, &t.verdict, &t.residual_at_claim) {
-            writeln!(out, "    claim x* = {c} (±{}): {v}; first-order condition at {c}: {res} (≠ 0 means {c} is not a root)", r.tolerance)?;
+            writeln!(out, "    claim x* = {c} (±{}): {}; first-order condition at {c}: {res} (≠ 0 means {c} is not a root)", r.tolerance, v.word(Subject::Claim))?;
         }
     }
     let c = &r.capacity;
@@ -293,7 +295,12 @@ pub fn render_text(r: &QuotaReport, out: &mut dyn Write) -> std::io::Result<()> 
         }
     )?;
     if let (Some(ct), Some(v)) = (&c.claimed_total, &c.claimed_total_verdict) {
-        writeln!(out, "claim total = {ct} (±{}): {v}", r.tolerance)?;
+        writeln!(
+            out,
+            "claim total = {ct} (±{}): {}",
+            r.tolerance,
+            v.word(Subject::Claim)
+        )?;
     }
     if let Some(k) = &c.kkt {
         writeln!(

@@ -14,7 +14,7 @@ use super::error::ArithError;
 use super::eval::render_interval;
 use super::rational::{int, render_exact, Interval, Q};
 use super::solve::{check, q, qi, value, Outcome};
-use super::verdict::{Tally, Verdict};
+use crate::verdict::{Subject, Tally, Verdict};
 use num_traits::Zero;
 use serde::Serialize;
 use std::io::Write;
@@ -41,12 +41,15 @@ pub struct TenantVcg {
     /// How the payment is known (exact or enclosure).
     pub payment_basis: String,
     /// payment ≥ 0.
+    #[serde(with = "crate::verdict::claim")]
     pub payment_nonnegative: Verdict,
     /// Utility minus payment.
     pub net_utility: String,
     /// Individual rationality: net utility ≥ 0.
+    #[serde(with = "crate::verdict::claim")]
     pub individual_rationality: Verdict,
     /// Incentive compatibility.
+    #[serde(with = "crate::verdict::claim")]
     pub incentive_compatibility: Verdict,
     /// How IC was decided.
     pub ic_reason: String,
@@ -60,6 +63,7 @@ pub struct SeedCheck {
     /// The correct value.
     pub correct: String,
     /// Verdict.
+    #[serde(with = "crate::verdict::claim")]
     pub verdict: Verdict,
     /// Explanation.
     pub reason: String,
@@ -87,6 +91,7 @@ pub struct VcgReport {
     /// Σ payments.
     pub total_payment: String,
     /// Σ payments ≥ 0.
+    #[serde(with = "crate::verdict::claim")]
     pub no_deficit: Verdict,
     /// The document's §4.2 numbers (reported at the spec's own capacity only).
     pub seed_checks: Vec<SeedCheck>,
@@ -98,7 +103,7 @@ fn sign_verdict(i: &Interval) -> Verdict {
     if i.lo >= Q::zero() {
         Verdict::Holds
     } else if i.hi < Q::zero() {
-        Verdict::Refuted
+        Verdict::Violated
     } else {
         Verdict::Unknown
     }
@@ -298,7 +303,7 @@ fn counterexample(
     );
     let _ = &ts[i];
     if gain.lo > Q::zero() {
-        (Verdict::Refuted, format!("counterexample: {desc}"))
+        (Verdict::Violated, format!("counterexample: {desc}"))
     } else {
         (
             Verdict::Unknown,
@@ -376,7 +381,7 @@ fn within(i: &Interval, c: &Q, tol: &Q) -> Verdict {
     if i.lo >= c - tol && i.hi <= c + tol {
         Verdict::Holds
     } else if i.hi < c - tol || i.lo > c + tol {
-        Verdict::Refuted
+        Verdict::Violated
     } else {
         Verdict::Unknown
     }
@@ -446,7 +451,7 @@ fn seed_checks(spec: &Design, full: &Allocation) -> Result<Vec<SeedCheck>, Arith
         verdict: if hi <= *c {
             Verdict::Holds
         } else if lo > *c {
-            Verdict::Refuted
+            Verdict::Violated
         } else {
             Verdict::Unknown
         },
@@ -487,23 +492,28 @@ pub fn render_text(r: &VcgReport, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             out,
             "    payment = {} ({}) — payment ≥ 0: {}",
-            t.payment, t.payment_basis, t.payment_nonnegative
+            t.payment,
+            t.payment_basis,
+            t.payment_nonnegative.word(Subject::Claim)
         )?;
         writeln!(
             out,
             "    utility − payment = {} — individual rationality: {}",
-            t.net_utility, t.individual_rationality
+            t.net_utility,
+            t.individual_rationality.word(Subject::Claim)
         )?;
         writeln!(
             out,
             "    incentive compatibility: {} — {}",
-            t.incentive_compatibility, t.ic_reason
+            t.incentive_compatibility.word(Subject::Claim),
+            t.ic_reason
         )?;
     }
     writeln!(
         out,
         "Σ payments = {} — no deficit: {}",
-        r.total_payment, r.no_deficit
+        r.total_payment,
+        r.no_deficit.word(Subject::Claim)
     )?;
     if !r.seed_checks.is_empty() {
         writeln!(out, "the document's §4.2 numbers:")?;
@@ -511,7 +521,10 @@ pub fn render_text(r: &VcgReport, out: &mut dyn Write) -> std::io::Result<()> {
             writeln!(
                 out,
                 "  [{}] {} — correct: {} ({})",
-                s.verdict, s.statement, s.correct, s.reason
+                s.verdict.word(Subject::Claim),
+                s.statement,
+                s.correct,
+                s.reason
             )?;
         }
     }

@@ -6,9 +6,9 @@ use super::error::AuditError;
 use crate::arith::claims::{self, ClaimResult};
 use crate::arith::design::Design;
 use crate::arith::job::{measure_model, payments_at_spec_capacity};
-use crate::arith::verdict::Tally;
 use crate::arith::{latency, quota, vcg};
 use crate::specs::{Document, Scenario};
+use crate::verdict::Tally;
 use serde::Serialize;
 use std::time::Instant;
 

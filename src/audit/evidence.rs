@@ -1,6 +1,7 @@
 //! The evidence files of the arithmetic claims: one per claim decided by a computation, and
 //! `evidence/arith/claims.md` with one anchored block per claim.
 
+use crate::verdict::Subject;
 use std::fmt::Write as _;
 
 /// The evidence file of a claim decided by a computation: the sentence, where it stands,
@@ -14,7 +15,8 @@ pub fn computation_evidence(
         "# `{}`: {}
 
 ",
-        c.id, c.verdict
+        c.id,
+        c.verdict.word(Subject::Claim)
     );
     let _ = writeln!(
         md,
@@ -58,7 +60,8 @@ pub fn computation_evidence(
         md,
         "
 Verdict: **{}** — {}.",
-        c.verdict, c.reason
+        c.verdict.word(Subject::Claim),
+        c.reason
     );
     Some(md)
 }
@@ -71,7 +74,13 @@ pub fn claims_evidence(claims: &[crate::arith::claims::ClaimResult]) -> String {
     );
     for c in claims {
         let _ = writeln!(md, "\n<a id=\"{}\"></a>\n", super::verdicts::anchor(&c.id));
-        let _ = writeln!(md, "## `{}` (§{}): {}\n", c.id, c.section, c.verdict);
+        let _ = writeln!(
+            md,
+            "## `{}` (§{}): {}\n",
+            c.id,
+            c.section,
+            c.verdict.word(Subject::Claim)
+        );
         if let Some(k) = &c.computation {
             let _ = writeln!(
                 md,

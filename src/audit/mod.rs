@@ -31,12 +31,12 @@ pub mod verdicts;
 
 pub use error::AuditError;
 
-use crate::arith::Verdict as ClaimVerdict;
 use crate::outcome;
 use crate::report::markdown;
 use crate::specs::{parse_behaviour_str, parse_breaker_str, parse_saga_str, Document, Scenario};
 use crate::tla::TlaOptions;
 use crate::twin::EngineChoice;
+use crate::verdict::Tally;
 use error::{create_dir, write};
 use findings::{deterministic, document_link, Findings};
 use progress::Progress;
@@ -228,12 +228,12 @@ pub fn run(options: &AuditOptions) -> Result<AuditSummary, AuditError> {
     }
 
     staging.commit()?;
-    let count = |v: ClaimVerdict| rows.iter().filter(|r| r.verdict == v).count();
+    let tally = Tally::of(rows.iter().map(|r| r.verdict));
     Ok(AuditSummary {
         claims: rows.len(),
-        holds: count(ClaimVerdict::Holds),
-        refuted: count(ClaimVerdict::Refuted),
-        unknown: count(ClaimVerdict::Unknown),
+        holds: tally.holds,
+        refuted: tally.refuted,
+        unknown: tally.unknown,
         configurations: outcomes.len(),
         models_ok,
         replay_ok,

@@ -5,10 +5,11 @@ use super::configs::{Config, Expect};
 use super::error::AuditError;
 use super::progress::Progress;
 use crate::check::CheckOptions;
-use crate::report::{CheckReport, Verdict};
+use crate::report::CheckReport;
 use crate::specs::SagaDefinition;
 use crate::tla::{TlaEngine, TlaOptions};
 use crate::twin::{self, Comparison};
+use crate::verdict::Verdict;
 use std::time::Instant;
 
 /// What both checkers found for one configuration.

@@ -10,8 +10,9 @@ use super::models::ModelOutcome;
 use crate::arith::design::Design;
 use crate::report::dot::{counterexample_dot, render_svg, saga_dot};
 use crate::report::figures::{growth_chart, latency_chart, GrowthMetric};
-use crate::report::{CheckReport, Verdict};
+use crate::report::CheckReport;
 use crate::specs::{SagaDefinition, Scenario};
+use crate::verdict::Verdict;
 use std::path::Path;
 
 /// Where the pictures went, relative to the report directory.

@@ -4,10 +4,9 @@
 
 use super::models::ModelOutcome;
 use crate::arith::claims::ClaimResult;
-use crate::arith::Verdict as ArithVerdict;
 use crate::registry::Constants;
-use crate::report::Verdict;
 use crate::specs::BehaviourClaim;
+use crate::verdict::{Subject, Verdict};
 use serde::Serialize;
 
 /// One claim's row.
@@ -27,7 +26,8 @@ pub struct ClaimRow {
     /// The original sentence.
     pub text: String,
     /// holds | refuted | unknown.
-    pub verdict: ArithVerdict,
+    #[serde(with = "crate::verdict::claim")]
+    pub verdict: Verdict,
     /// How the claim was read, or why z3 decided as it did.
     pub why: String,
     /// Links to the evidence, relative to the report: (label, target).
@@ -69,7 +69,7 @@ pub fn behaviour_row(claim: &BehaviourClaim, outcomes: &[ModelOutcome], graphs: 
                 if vacuous {
                     "holds vacuously"
                 } else {
-                    found.as_str()
+                    found.word(Subject::Property)
                 }
             ),
             format!("#{slug}"),
@@ -91,13 +91,8 @@ pub fn behaviour_row(claim: &BehaviourClaim, outcomes: &[ModelOutcome], graphs: 
         }
         evidence.push(("TLA+ twin".into(), format!("evidence/tla/{slug}.md")));
     }
-    let verdict = if verdicts.contains(&Verdict::Violated) {
-        ArithVerdict::Refuted
-    } else if verdicts.iter().all(|v| *v == Verdict::Holds) {
-        ArithVerdict::Holds
-    } else {
-        ArithVerdict::Unknown
-    };
+    // Refuted when a property it rests on is violated, holds when every one holds.
+    let verdict = Verdict::all(verdicts);
     evidence.dedup();
     ClaimRow {
         id: claim.id.clone(),

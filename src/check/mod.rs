@@ -16,7 +16,8 @@ pub mod parents;
 pub mod stateright;
 pub mod table;
 
-use crate::report::{CheckReport, Engine, PropertyKind, PropertyReport, Verdict};
+use crate::report::{CheckReport, Engine, PropertyKind, PropertyReport};
+use crate::verdict::Verdict;
 use flashcheck_models::{Liveness, Spec};
 use liveness::{LivenessVerdict, Question};
 use std::hash::Hash;

@@ -8,7 +8,8 @@
 //! search is reported incomplete rather than with a short count.
 
 use super::{Limits, NOT_CHECKED_BY_STATERIGHT};
-use crate::report::{PropertyKind, PropertyReport, Verdict};
+use crate::report::{PropertyKind, PropertyReport};
+use crate::verdict::Verdict;
 use flashcheck_models::Spec;
 use stateright::{Checker, Expectation, HasDiscoveries};
 use std::collections::BTreeSet;

@@ -5,7 +5,8 @@ use crate::check::{CheckOptions, NOT_CHECKED_BY_STATERIGHT, NOT_CHECKED_SAFETY_O
 use crate::cli::CheckArgs;
 use crate::outcome::Outcome;
 use crate::registry::Registry;
-use crate::report::{CheckReport, PropertyKind, Verdict};
+use crate::report::{CheckReport, PropertyKind};
+use crate::verdict::Verdict;
 use anyhow::Result;
 use std::time::Duration;
 
@@ -24,7 +25,6 @@ pub fn timeout(secs: Option<f64>) -> Result<Option<Duration>> {
 /// The report's outcome, except that liveness properties left unchecked on purpose
 /// (`--safety-only`, `--engine stateright`) do not make a complete search undecided.
 pub fn outcome(report: &CheckReport) -> Outcome {
-    let outcome = report.outcome();
     let skipped = |p: &crate::report::PropertyReport| {
         p.kind == PropertyKind::Eventually
             && p.verdict == Verdict::Unknown
@@ -33,15 +33,7 @@ pub fn outcome(report: &CheckReport) -> Outcome {
                 Some(NOT_CHECKED_SAFETY_ONLY | NOT_CHECKED_BY_STATERIGHT)
             )
     };
-    let undecided = report
-        .properties
-        .iter()
-        .any(|p| p.verdict == Verdict::Unknown && !skipped(p));
-    if outcome == Outcome::Undecided && report.complete && !undecided {
-        Outcome::Holds
-    } else {
-        outcome
-    }
+    report.outcome_counting(|p| !skipped(p))
 }
 
 /// Runs `flashcheck check`.

@@ -2,6 +2,7 @@
 
 use super::table::Table;
 use super::{text, CheckReport};
+use crate::verdict::Subject;
 use std::fmt::Write;
 
 /// Renders `report` as a Markdown section.
@@ -29,7 +30,7 @@ pub fn render(report: &CheckReport) -> String {
         table.row([
             format!("`{}`", p.name),
             format!("{:?}", p.kind).to_lowercase(),
-            format!("**{}**", p.verdict.as_str()),
+            format!("**{}**", p.verdict.word(Subject::Property)),
             format!("{}{note}", p.description),
         ]);
     }

@@ -16,6 +16,7 @@ pub mod table;
 pub mod text;
 
 use crate::outcome::Outcome;
+use crate::verdict::Verdict;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -60,29 +61,6 @@ pub enum PropertyKind {
     Eventually,
 }
 
-/// The outcome of checking one property.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    /// Proven over the whole (bounded) state space.
-    Holds,
-    /// A counterexample was found.
-    Violated,
-    /// Not decided (a limit stopped the search, or the engine cannot check this kind).
-    Unknown,
-}
-
-impl Verdict {
-    /// The name used in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Holds => "holds",
-            Verdict::Violated => "violated",
-            Verdict::Unknown => "unknown",
-        }
-    }
-}
-
 /// One step of a counterexample: the action that led here and the full state after it.
 /// The first step of a trace has action `"Init"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,6 +79,7 @@ pub struct PropertyReport {
     /// always | sometimes | eventually.
     pub kind: PropertyKind,
     /// holds | violated | unknown. For `sometimes`, `holds` means a witness state was reached.
+    #[serde(with = "crate::verdict::property")]
     pub verdict: Verdict,
     /// One sentence saying what the property means.
     pub description: String,
@@ -177,17 +156,19 @@ impl CheckReport {
     /// `eventually` with a counterexample, or a `sometimes` never reached in a complete
     /// search), undecided when a limit stopped the search or a property is `unknown`.
     pub fn outcome(&self) -> Outcome {
-        if self.properties.iter().any(PropertyReport::is_failure) {
-            Outcome::Refuted
-        } else if !self.complete
-            || self
-                .properties
-                .iter()
-                .any(|p| p.verdict == Verdict::Unknown)
-        {
-            Outcome::Undecided
+        self.outcome_counting(|_| true)
+    }
+
+    /// [`CheckReport::outcome`] counting only the properties `counts` selects: their
+    /// verdicts together ([`Verdict::all`]) as an [`Outcome`] ([`Verdict::outcome`]), and
+    /// undecided at best when a limit stopped the search.
+    pub fn outcome_counting(&self, counts: impl Fn(&PropertyReport) -> bool) -> Outcome {
+        let checked = self.properties.iter().filter(|p| counts(p));
+        let found = Verdict::all(checked.map(|p| p.verdict)).outcome();
+        if self.complete {
+            found
         } else {
-            Outcome::Holds
+            found.and(Outcome::Undecided)
         }
     }
 }

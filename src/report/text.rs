@@ -3,6 +3,7 @@
 //! reproduces it.
 
 use super::{CheckReport, PropertyReport, Step};
+use crate::verdict::Subject;
 use std::fmt::Write;
 
 fn value_text(v: &serde_json::Value) -> String {
@@ -33,7 +34,7 @@ fn property_line(out: &mut String, p: &PropertyReport) {
     let _ = writeln!(
         out,
         "  {:<9} {:<10} {:<22} {}",
-        p.verdict.as_str(),
+        p.verdict.word(Subject::Property),
         format!("{:?}", p.kind).to_lowercase(),
         p.name,
         p.description

@@ -39,7 +39,8 @@
 use super::error::TlaError;
 use super::workspace::{never_name, RunSpec, Workspace};
 use super::{TlaJob, DEADLOCK_FREE};
-use crate::report::{CheckReport, Engine, PropertyKind, PropertyReport, Step, Verdict};
+use crate::report::{CheckReport, Engine, PropertyKind, PropertyReport, Step};
+use crate::verdict::Verdict;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;

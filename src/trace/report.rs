@@ -3,7 +3,8 @@
 
 use super::{Encoding, Trace, TraceError};
 use crate::registry::Registry;
-use crate::report::{CheckReport, PropertyKind, PropertyReport, Verdict};
+use crate::report::{CheckReport, PropertyKind, PropertyReport};
+use crate::verdict::Verdict;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -4,6 +4,7 @@
 use super::Exporter;
 use crate::audit::error::AuditError;
 use crate::audit::findings::{deterministic, executor_name, expectation, Findings};
+use crate::verdict::Subject;
 use serde_json::json;
 
 /// The JSON report.
@@ -37,7 +38,7 @@ fn value(found: &Findings<'_>) -> serde_json::Value {
                 .twin
                 .properties
                 .iter()
-                .map(|p| (p.name.clone(), json!(p.verdict.as_str())))
+                .map(|p| (p.name.clone(), json!(p.verdict.word(Subject::Property))))
                 .collect();
             json!({
                 "model": o.config.model.as_str(),

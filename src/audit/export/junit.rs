@@ -2,7 +2,6 @@
 //! replay, for CI dashboards (a refuted claim fails, an unknown one is skipped).
 
 use super::Exporter;
-use crate::arith::Verdict as ClaimVerdict;
 use crate::audit::configs::Expect;
 use crate::audit::error::AuditError;
 use crate::audit::findings::{executor_name, replay_result, Findings};
@@ -10,7 +9,7 @@ use crate::audit::models::ModelOutcome;
 use crate::audit::replay::ReplayRow;
 use crate::audit::verdicts::ClaimRow;
 use crate::report::junit::{self, Case, Outcome};
-use crate::report::Verdict;
+use crate::verdict::{Subject, Verdict};
 
 /// The JUnit report.
 #[derive(Debug, Clone, Copy)]
@@ -37,16 +36,24 @@ fn cases(rows: &[ClaimRow], outcomes: &[ModelOutcome], replays: &[(ReplayRow, f6
             suite: format!("document claims ({})", r.decided_by),
             name: r.id.clone(),
             outcome: match r.verdict {
-                ClaimVerdict::Holds => Outcome::Passed,
-                ClaimVerdict::Refuted => Outcome::Failed(format!("refuted: {}", r.why)),
-                ClaimVerdict::Unknown => Outcome::Skipped(format!("unknown: {}", r.why)),
+                Verdict::Holds => Outcome::Passed,
+                v @ Verdict::Violated => {
+                    Outcome::Failed(format!("{}: {}", v.word(Subject::Claim), r.why))
+                }
+                v @ Verdict::Unknown => {
+                    Outcome::Skipped(format!("{}: {}", v.word(Subject::Claim), r.why))
+                }
             },
         });
     }
     for o in outcomes {
         let suite = format!("{} {}", o.config.model, o.config.shown());
         for p in &o.rust.properties {
-            let twin = o.twin.property(&p.name).map_or("—", |t| t.verdict.as_str());
+            let twin = o
+                .twin
+                .property(&p.name)
+                .map_or("—", |t| t.verdict.word(Subject::Property));
+            let word = p.verdict.word(Subject::Property);
             cases.push(Case {
                 suite: suite.clone(),
                 name: p.name.clone(),
@@ -57,11 +64,11 @@ fn cases(rows: &[ClaimRow], outcomes: &[ModelOutcome], replays: &[(ReplayRow, f6
                     )),
                     Verdict::Holds => Outcome::Passed,
                     Verdict::Violated if o.config.expect == Expect::Violations => Outcome::Failed(
-                        format!("violated (a finding about the seed; {twin} in TLA+)"),
+                        format!("{word} (a finding about the seed; {twin} in TLA+)"),
                     ),
-                    Verdict::Violated => Outcome::Failed("violated".into()),
+                    Verdict::Violated => Outcome::Failed(word.into()),
                     Verdict::Unknown => {
-                        Outcome::Skipped(p.note.clone().unwrap_or_else(|| "unknown".into()))
+                        Outcome::Skipped(p.note.clone().unwrap_or_else(|| word.into()))
                     }
                 },
             });

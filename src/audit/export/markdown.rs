@@ -2,12 +2,12 @@
 //! pictures, the replays, z3's runs and every model check in detail.
 
 use super::Exporter;
-use crate::arith::Verdict as ClaimVerdict;
 use crate::audit::error::AuditError;
 use crate::audit::findings::{deterministic, executor_name, expectation, replay_result, Findings};
 use crate::audit::{growth, verdicts};
+use crate::report::markdown;
 use crate::report::table::{cell, Table};
-use crate::report::{markdown, Verdict};
+use crate::verdict::{Subject, Tally, Verdict};
 use std::fmt::Write as _;
 
 /// The Markdown report.
@@ -45,20 +45,17 @@ fn render(found: &Findings<'_>) -> String {
         scenario.origin,
         scenario.design.path.display()
     );
-    let count = |v: ClaimVerdict| rows.iter().filter(|r| r.verdict == v).count();
+    let tally = Tally::of(rows.iter().map(|r| r.verdict));
     let _ = writeln!(md, "## Verdicts on the document's claims\n");
     let _ = writeln!(
         md,
-        "{} claims: **{} hold, {} refuted, {} unknown**. Behavioural claims are decided by \
+        "{} claims: **{tally}**. Behavioural claims are decided by \
          model checking (a claim holds when every property it rests on holds, in the Rust port \
          and its TLA+ twin alike); numeric claims by z3 (exact rationals, never floating \
          point); a few by a computation of their own (a routing simulation, a state-space bound, \
          z3's search for a profitable misreport), each with its evidence file. Each row links to \
          the line of [the document]({document_link}) where the sentence stands, and to its evidence.\n",
         rows.len(),
-        count(ClaimVerdict::Holds),
-        count(ClaimVerdict::Refuted),
-        count(ClaimVerdict::Unknown)
     );
     let mut table = Table::new(&[
         "claim",
@@ -79,7 +76,7 @@ fn render(found: &Findings<'_>) -> String {
             format!("`{}`", r.id),
             verdicts::location(r, document_link),
             r.text.clone(),
-            format!("**{}**", r.verdict),
+            format!("**{}**", r.verdict.word(Subject::Claim)),
             r.decided_by.to_string(),
             r.why.clone(),
             links.join(" · "),
@@ -121,7 +118,10 @@ fn render(found: &Findings<'_>) -> String {
     for o in outcomes {
         let slug = o.config.slug();
         for p in &o.rust.properties {
-            let twin = o.twin.property(&p.name).map_or("—", |t| t.verdict.as_str());
+            let twin = o
+                .twin
+                .property(&p.name)
+                .map_or("—", |t| t.verdict.word(Subject::Property));
             let trace = match (&p.counterexample, p.verdict) {
                 (Some(_), Verdict::Violated) => format!(
                     "[counterexample](evidence/models/{slug}/{}-{}-counterexample.itf.json)",
@@ -137,7 +137,7 @@ fn render(found: &Findings<'_>) -> String {
                 o.config.model.to_string(),
                 format!("`{}`", o.config.shown()),
                 format!("`{}`", p.name),
-                format!("**{}**", p.verdict.as_str()),
+                format!("**{}**", p.verdict.word(Subject::Property)),
                 twin.to_string(),
                 trace,
             ]);

@@ -25,7 +25,8 @@ pub use search::Routing;
 
 use crate::check::fingerprint::fingerprint;
 use crate::check::CheckOptions;
-use crate::report::{CheckReport, Engine, PropertyKind, PropertyReport, Verdict};
+use crate::report::{CheckReport, Engine, PropertyKind, PropertyReport};
+use crate::verdict::Verdict;
 use flashcheck_models::Spec;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
