@@ -5,7 +5,7 @@
 # mariadbd, redis-server and `flashcheck serve-reference` on loopback ports in a temporary
 # directory and stops them at the end.
 #
-#   reports/stores-measure.sh [FLASHCHECK] [throughput|detect|checker|faults|all]
+#   reports/stores-measure.sh [FLASHCHECK] [throughput|detect|checker|refute|faults|all]
 set -euo pipefail
 F=${1:-target/debug/flashcheck}
 WHAT=${2:-all}
@@ -119,6 +119,32 @@ if [ "$WHAT" = checker ] || [ "$WHAT" = all ]; then
   for per in 16 157 1563; do
     echo "- MariaDB atomic, --ops $per: $(checker "$MY" $per -c Deduction=atomic)"
     echo "- HTTP reference, --ops $per: $(checker "$HA" $per)"
+  done
+  echo "# load: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
+
+# Refutations at 64 clients with a stock that never sells out: the read-then-write variants
+# lose updates, which shows only in the final stock reads, after every operation overlapped
+# others (the case the checker could not decide in 60 s before completed operations had
+# classes). `timeout 120`: a run and its check that take longer print nothing.
+refute() {
+  local target=$1 per=$2; shift 2
+  { timeout 120 "$F" replay inventory --target "$target" --workload 64 \
+    --ops "$per" --stock 1000000 --json "$@" 2>/dev/null || true; } |
+    python3 -c '
+import json, sys
+d = json.load(sys.stdin); r = d["report"]
+print("%d ops, check %.3f s, linearizable %s, explored %d, peak RSS %.1f MiB"
+      % (r["completed"] + r["indeterminate"], r["check_s"], r["linearizable"], r["explored"], r["peak_rss_mib"]))' \
+    2>/dev/null || echo "not decided in 120 s"
+}
+
+if [ "$WHAT" = refute ] || [ "$WHAT" = all ]; then
+  echo "## refutation at 64 clients, stock 10^6 (read-then-write variants)"
+  for per in 16 157 1563; do
+    echo "- Redis read_then_write, --ops $per: $(refute "$RE" $per -c Deduction=read_then_write)"
+    echo "- MariaDB read_then_write, --ops $per: $(refute "$MY" $per -c Deduction=read_then_write)"
+    echo "- HTTP read-then-write front, --ops $per: $(refute "$HB" $per)"
   done
   echo "# load: $(cut -d' ' -f1-3 /proc/loadavg)"
 fi

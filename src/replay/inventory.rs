@@ -461,7 +461,14 @@ impl SequentialSpec for StockSpec {
     fn completed_class(&self, op: &InventoryOp, ret: &Ret) -> Option<u64> {
         Some(stock_class(op, ret))
     }
+
+    fn leaves_state(&self, op: &InventoryOp, ret: &Ret) -> bool {
+        stock_class(op, ret) == LEAVES_STOCK
+    }
 }
+
+/// [`stock_class`]'s class of what leaves the stock alone: payments and errors.
+pub(crate) const LEAVES_STOCK: u64 = 3;
 
 /// The class of an operation and its result by what [`stock_step`] does with them: the
 /// user never matters to the stock.
@@ -470,7 +477,7 @@ fn stock_class(op: &InventoryOp, ret: &Ret) -> u64 {
         (InventoryOp::Reserve { .. }, Ok(InventoryRet::Reserved)) => 0,
         (InventoryOp::Reserve { .. }, Ok(InventoryRet::SoldOut)) => 1,
         (InventoryOp::Release { .. }, Ok(InventoryRet::Released)) => 2,
-        _ => 3,
+        _ => LEAVES_STOCK,
     }
 }
 

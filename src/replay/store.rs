@@ -81,6 +81,18 @@ impl SequentialSpec for StockPart {
         })
     }
 
+    /// Refusals, and what the stock counter's own step leaves alone (payments).
+    fn leaves_state(&self, op: &StoreOp, ret: &StoreRet) -> bool {
+        match (op, ret) {
+            (StoreOp::Read { .. }, _) => false,
+            (_, StoreRet::Refused) => true,
+            _ => as_model(op, ret).is_some_and(|(mop, mret)| {
+                super::inventory::stock_completed_class(&mop, &mret)
+                    == super::inventory::LEAVES_STOCK
+            }),
+        }
+    }
+
     /// As [`StockPart::step`] reads them: a read by the value it saw (classes 8 and up), a
     /// refusal, or the model's operation by the stock counter's own classes (below 4).
     fn completed_class(&self, op: &StoreOp, ret: &StoreRet) -> Option<u64> {
