@@ -11,9 +11,11 @@
 //! What keeps memory small (Porcupine stores a bitset of `n` bits per cache entry, `O(n²)`
 //! bits, and ran out of memory at 5,000 events): the linearized set is held as a 128-bit
 //! Zobrist fingerprint (XOR of a random 128-bit key per operation), updated in O(1) as the
-//! search linearizes and undoes operations. A cache entry is 16 bytes plus the spec state.
+//! search linearizes and undoes operations. A cache entry is that fingerprint XOR the
+//! state's own 64-bit fingerprint spread over 128 bits: 16 bytes, whatever the state type.
 //! Two different sets collide with probability about `entries² / 2^129` — for 10^6 entries,
-//! below 10^-26. A collision can only prune a configuration that was never explored: a
+//! below 10^-26; one set with two different states collides when the states' fingerprints
+//! do, about 2^-64 for each pair of states reached with the same set. A collision can only prune a configuration that was never explored: a
 //! "linearizable" answer is always sound (it is a full linearization, every step checked by
 //! the spec); only a "not linearizable" answer could in theory be spurious, and a second run
 //! with other keys ([`check_with_keys`]) settles it.
@@ -180,6 +182,14 @@ const NIL: usize = usize::MAX;
 /// Per configuration, the `taken` vectors it was reached with.
 type Dominance<St> = hashbrown::HashMap<(u128, St), Vec<Box<[u32]>>>;
 
+/// A state's part of a configuration's key in the cache: its fixed-seed 64-bit fingerprint,
+/// spread over 128 bits by an injective map (an odd multiplier), so that the key of a
+/// configuration is one `u128` (16 bytes) whatever the state type.
+fn state_key<St: Hash>(state: &St) -> u128 {
+    let h = u128::from(crate::check::fingerprint::fingerprint(state));
+    h.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)
+}
+
 fn splitmix(x: &mut u64) -> u64 {
     *x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = *x;
@@ -252,6 +262,46 @@ fn successor<S: SequentialSpec>(
         .step_unseen(state, &pending[i - n].op)
         .ok_or(HistoryError::IndeterminateUnsupported)?;
     Ok(after.into_iter().nth(choice))
+}
+
+/// One walk over the callable prefix of the event list (the calls before the first return):
+/// the first operation there that leaves the state alone, if any — the walk stops at it and
+/// `Some` says the class figures are not yet updated — or else, for every class of completed
+/// operations, the earliest return among its callable members (`first_return`; the classes
+/// set are listed in `touched`, to be reset before the next walk).
+#[allow(clippy::too_many_arguments)]
+fn walk_prefix(
+    next: &[usize],
+    head: usize,
+    events: &[(u64, usize, bool)],
+    returns: &[u64],
+    done_class: &[usize],
+    identity: &[bool],
+    first_return: &mut [u64],
+    touched: &mut Vec<usize>,
+) -> Option<usize> {
+    for c in touched.drain(..) {
+        first_return[c] = u64::MAX;
+    }
+    let n = returns.len();
+    let mut p = next[head];
+    while p != NIL && !events[p].2 {
+        let o = events[p].1;
+        if o < n {
+            if identity[o] {
+                return Some(p);
+            }
+            let c = done_class[o];
+            if c != NIL {
+                if first_return[c] == u64::MAX {
+                    touched.push(c);
+                }
+                first_return[c] = first_return[c].min(returns[o]);
+            }
+        }
+        p = next[p];
+    }
+    None
 }
 
 fn search<S: SequentialSpec>(
@@ -381,11 +431,11 @@ fn search<S: SequentialSpec>(
     // a configuration is skipped when one reached before had taken no more of any class:
     // that one had every option this one has (a left-out indeterminate operation may still
     // happen later, or never), and was explored.
-    let mut cache: HashSet<(u128, S::State)> = HashSet::new();
+    let mut cache: HashSet<u128> = HashSet::new();
     let mut dominance: Dominance<S::State> = hashbrown::HashMap::new();
     let mut seen = |fp: u128, state: &S::State, taken: &[u32]| -> bool {
         if taken.is_empty() {
-            return !cache.insert((fp, state.clone()));
+            return !cache.insert(fp ^ state_key(state));
         }
         let entry = dominance.entry((fp, state.clone())).or_default();
         if entry
@@ -405,27 +455,32 @@ fn search<S: SequentialSpec>(
     let mut best: (usize, usize) = (0, NIL); // (depth, stuck op)
     let mut best_linearized: Vec<bool> = Vec::new();
     let mut entry = next[head];
-    // The first callable operation that leaves the state alone, if any: it is linearized
-    // before anything else is tried (see `leaves_state`).
-    let first_identity = |next: &[usize]| -> Option<usize> {
-        if !any_identity {
-            return None;
-        }
-        let mut p = next[head];
-        while p != NIL && !events[p].2 {
-            let o = events[p].1;
-            if o < n && identity[o] {
-                return Some(p);
-            }
-            p = next[p];
-        }
-        None
-    };
     // `forcing`: `entry` is an operation that leaves the state alone, linearized first.
     let mut forcing = false;
-    if let Some(p) = first_identity(&next) {
-        entry = p;
-        forcing = true;
+    let returns: Vec<u64> = history.iter().map(|o| o.returned).collect();
+    // Nothing to walk for when no operation has a class or leaves the state alone.
+    let needs_walk = any_identity || !first_return.is_empty();
+    let walk = |next: &[usize], first_return: &mut [u64], touched: &mut Vec<usize>| {
+        if !needs_walk {
+            return None;
+        }
+        walk_prefix(
+            next,
+            head,
+            &events,
+            &returns,
+            &done_class,
+            &identity,
+            first_return,
+            touched,
+        )
+    };
+    match walk(&next, &mut first_return, &mut touched) {
+        Some(p) => {
+            entry = p;
+            forcing = true;
+        }
+        None => prefix_changed = false,
     }
     // `first_choice`: at a call entry, the first result to try (above 0 only right after
     // backtracking out of that very operation).
@@ -443,21 +498,10 @@ fn search<S: SequentialSpec>(
             let mut first_of_class = true;
             if op < n && done_class[op] != NIL && !forcing {
                 if prefix_changed {
-                    for c in touched.drain(..) {
-                        first_return[c] = u64::MAX;
-                    }
-                    let mut p = next[head];
-                    while p != NIL && !events[p].2 {
-                        let o = events[p].1;
-                        if o < n && done_class[o] != NIL {
-                            let c = done_class[o];
-                            if first_return[c] == u64::MAX {
-                                touched.push(c);
-                            }
-                            first_return[c] = first_return[c].min(history[o].returned);
-                        }
-                        p = next[p];
-                    }
+                    // No operation leaving the state alone is callable here (it would have
+                    // been forced), so the walk goes through the whole prefix.
+                    let forced = walk(&next, &mut first_return, &mut touched);
+                    debug_assert!(forced.is_none());
                     prefix_changed = false;
                 }
                 first_of_class = first_return[done_class[op]] == history[op].returned;
@@ -501,9 +545,12 @@ fn search<S: SequentialSpec>(
             let was_forcing = std::mem::take(&mut forcing);
             if pushed {
                 entry = next[head];
-                if let Some(p) = first_identity(&next) {
-                    entry = p;
-                    forcing = true;
+                match walk(&next, &mut first_return, &mut touched) {
+                    Some(p) => {
+                        entry = p;
+                        forcing = true;
+                    }
+                    None => prefix_changed = false,
                 }
                 continue;
             }
