@@ -471,19 +471,14 @@ impl SequentialSpec for StockSpec {
 pub(crate) const LEAVES_STOCK: u64 = 3;
 
 /// The class of an operation and its result by what [`stock_step`] does with them: the
-/// user never matters to the stock.
-fn stock_class(op: &InventoryOp, ret: &Ret) -> u64 {
+/// user never matters to the stock (the stores' stock part adds reads and refusals).
+pub(crate) fn stock_class(op: &InventoryOp, ret: &Ret) -> u64 {
     match (op, ret) {
         (InventoryOp::Reserve { .. }, Ok(InventoryRet::Reserved)) => 0,
         (InventoryOp::Reserve { .. }, Ok(InventoryRet::SoldOut)) => 1,
         (InventoryOp::Release { .. }, Ok(InventoryRet::Released)) => 2,
         _ => LEAVES_STOCK,
     }
-}
-
-/// [`stock_step`]'s classes, for the stores' stock part (which adds reads and refusals).
-pub(crate) fn stock_completed_class(op: &InventoryOp, ret: &Ret) -> u64 {
-    stock_class(op, ret)
 }
 
 /// The whole product, for histories where one buyer's operations overlap.

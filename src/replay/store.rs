@@ -87,8 +87,7 @@ impl SequentialSpec for StockPart {
             (StoreOp::Read { .. }, _) => false,
             (_, StoreRet::Refused) => true,
             _ => as_model(op, ret).is_some_and(|(mop, mret)| {
-                super::inventory::stock_completed_class(&mop, &mret)
-                    == super::inventory::LEAVES_STOCK
+                super::inventory::stock_class(&mop, &mret) == super::inventory::LEAVES_STOCK
             }),
         }
     }
@@ -101,7 +100,7 @@ impl SequentialSpec for StockPart {
             (_, StoreRet::Refused) => Some(4),
             _ => {
                 let (mop, mret) = as_model(op, ret)?;
-                Some(super::inventory::stock_completed_class(&mop, &mret))
+                Some(super::inventory::stock_class(&mop, &mret))
             }
         }
     }
@@ -269,4 +268,57 @@ pub enum StoreCheckError {
     /// The checker refused it.
     #[error(transparent)]
     History(#[from] HistoryError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::linearizability::SequentialSpec;
+
+    /// The classes and `leaves_state` promise what the checker relies on: one class, one
+    /// effect from every state; "leaves the state" means `step` is `Some(s)` everywhere.
+    #[test]
+    fn classes_and_leaves_state_match_what_step_does() {
+        let part = StockPart(StockSpec { stock: 3 });
+        let (sku, user) = (0, 1);
+        let ops = [
+            StoreOp::Reserve { sku, user },
+            StoreOp::Pay { sku, user },
+            StoreOp::Release { sku, user },
+            StoreOp::Read { sku },
+        ];
+        let rets = [
+            StoreRet::Reserved,
+            StoreRet::SoldOut,
+            StoreRet::Paid,
+            StoreRet::Released,
+            StoreRet::Refused,
+            StoreRet::Stock(0),
+            StoreRet::Stock(2),
+        ];
+        let states = [0i64, 1, 2, 3];
+        let pairs: Vec<_> = ops
+            .iter()
+            .flat_map(|o| rets.iter().map(move |r| (o, r)))
+            .collect();
+        for &(o, r) in &pairs {
+            if part.leaves_state(o, r) {
+                for s in states {
+                    assert_eq!(part.step(&s, o, r), Some(s), "{o:?} {r:?} from {s}");
+                }
+            }
+            for &(o2, r2) in &pairs {
+                let (c1, c2) = (part.completed_class(o, r), part.completed_class(o2, r2));
+                if c1.is_some() && c1 == c2 {
+                    for s in states {
+                        assert_eq!(
+                            part.step(&s, o, r),
+                            part.step(&s, o2, r2),
+                            "{o:?} {r:?} and {o2:?} {r2:?} share a class from {s}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
