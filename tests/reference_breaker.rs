@@ -167,6 +167,41 @@ fn misuse_is_a_typed_error() {
     );
 }
 
+/// A permit nobody was issued is refused, even when its generation is an earlier one: only
+/// permits really handed out (ids below the next one to issue) may come back late and be
+/// ignored as stale. Forged here with the very id the breaker would issue next.
+#[test]
+fn a_forged_permit_of_an_earlier_generation_is_refused_not_ignored() {
+    let breaker = CircuitBreaker::new(BreakerSettings::seed());
+    let first = acquire(&breaker, 0).unwrap();
+    fill(&breaker, 100);
+    assert_eq!(breaker.observe().state, BreakerStateName::Open);
+    // `fill` took 100 permits after `first`: the next one to issue is `first.id + 101`.
+    let forged = Permit {
+        generation: first.generation,
+        id: first.id + 101,
+    };
+    assert_eq!(
+        breaker.invoke(BreakerOp::RecordFailure {
+            now_ms: 1,
+            permit: forged
+        }),
+        Err(BreakerError::UnknownPermit { permit: forged })
+    );
+    let issued = Permit {
+        id: first.id + 100,
+        ..forged
+    };
+    assert_eq!(
+        breaker.invoke(BreakerOp::RecordFailure {
+            now_ms: 1,
+            permit: issued
+        }),
+        Ok(BreakerRet::IgnoredStale),
+        "the last permit really issued is stale, not unknown"
+    );
+}
+
 #[test]
 fn snapshot_after_opening() {
     let small = BreakerSettings {
