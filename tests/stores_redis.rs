@@ -51,6 +51,42 @@ fn one_run(
     .unwrap()
 }
 
+/// With a stock that never sells out, a lost update shows only in the final read, after the
+/// whole history: the counting refutation decides it (the search had to rule out every order
+/// of the overlapping reservations first), naming the count and the read.
+#[test]
+fn a_lost_update_is_refuted_by_counting_at_the_final_read() {
+    let Some(mut server) = server() else { return };
+    let mut decided = None;
+    for seed in 0..10 {
+        let workload = Workload {
+            clients: 16,
+            ops_per_client: 50,
+            setup: Setup {
+                stock: 1_000_000,
+                skus: 1,
+            },
+            seed,
+            faults: vec![],
+        };
+        let r = one_run(
+            &mut server,
+            Deduction::ReadThenWrite,
+            &workload,
+            Duration::from_secs(2),
+        );
+        if !r.linearizable {
+            let reason = r.reason.clone().expect("decided by counting");
+            assert!(reason.starts_with("read "), "{reason}");
+            assert_eq!(r.explored, 0, "no search ran");
+            println!("{}", r.render_text());
+            decided = Some(seed);
+            break;
+        }
+    }
+    assert!(decided.is_some(), "no lost update in 10 runs of 16 clients");
+}
+
 #[test]
 fn read_then_write_oversells_and_is_caught_with_a_window() {
     let Some(mut server) = server() else { return };

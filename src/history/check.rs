@@ -36,6 +36,10 @@ pub struct HistoryReport {
     /// The failing window: the operations among which no order works, one line each
     /// (`[call, return] process: op → result`), by call time; empty when linearizable.
     pub window: Vec<String>,
+    /// Why no order works, when counting decided it without a search (the window is then
+    /// the operation it names and those overlapping it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// Seconds the checker took.
     pub check_s: f64,
     /// Peak resident memory of the process in MiB (`VmHWM`), when the OS says.
@@ -75,6 +79,9 @@ impl HistoryReport {
             for line in &self.window {
                 out.push_str(&format!("  {line}\n"));
             }
+        }
+        if let Some(reason) = &self.reason {
+            out.push_str(&format!("decided by counting: {reason}\n"));
         }
         out.push_str(&format!("reproduce: {}\n", self.command));
         out
@@ -258,6 +265,10 @@ pub fn check_jepsen(
         failed,
         explored,
         window,
+        reason: match &outcome {
+            Outcome::NotLinearizable(f) => f.reason.clone(),
+            Outcome::Linearizable { .. } => None,
+        },
         check_s,
         peak_rss_mib: peak_rss_mib(),
         command,

@@ -540,6 +540,7 @@ impl Conformance for BreakerConformance {
                     stuck_at: origin[f.stuck_at],
                     explored: f.explored,
                     window,
+                    reason: f.reason,
                 })
             }
             ok => ok,

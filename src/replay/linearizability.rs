@@ -135,6 +135,11 @@ pub struct Failure {
     /// that prefix invoked before `stuck_at` returned — the operations among which no order
     /// works (history indices, by call time).
     pub window: Vec<usize>,
+    /// Why no order works, when a counting argument decided it before any search
+    /// ([`super::stock_bounds`]; `linearized` and `explored` are then 0); `None` from the
+    /// search, whose window is the evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The checker's answer.
@@ -649,6 +654,7 @@ fn failure<O, R>(
         stuck_at: stuck,
         explored,
         window,
+        reason: None,
     }
 }
 
@@ -717,6 +723,7 @@ where
                     stuck_at: global(f.stuck_at),
                     explored: explored + f.explored,
                     window: f.window.iter().map(|&i| global(i)).collect(),
+                    reason: f.reason,
                 }))
             }
         }

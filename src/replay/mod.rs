@@ -23,6 +23,7 @@ pub mod job;
 pub mod linearizability;
 pub mod saga;
 pub mod stepwise;
+pub mod stock_bounds;
 pub mod store;
 pub mod sweep;
 pub mod token_bucket;

@@ -12,10 +12,12 @@
 
 use super::inventory::{BuyerSpec, StockSpec};
 use super::linearizability::{
-    check_partitioned_indeterminate, HistoryError, Operation, Outcome, Pending, SequentialSpec,
+    check_partitioned_indeterminate, Failure, HistoryError, Operation, Outcome, Pending,
+    SequentialSpec,
 };
 use crate::reference::inventory::{InventoryError, InventoryOp, InventoryRet};
-use crate::target::{StoreOp, StoreRet};
+use crate::target::{Sku, StoreOp, StoreRet};
+use std::collections::BTreeMap;
 
 type Ret = Result<InventoryRet, InventoryError>;
 
@@ -175,6 +177,9 @@ pub fn check_store(
     pending: &[Pending<StoreOp>],
     stock: i64,
 ) -> Result<Outcome, HistoryError> {
+    if let Some(failure) = refute_by_counting(completed, pending, stock) {
+        return Ok(Outcome::NotLinearizable(failure));
+    }
     let counters = check_partitioned_indeterminate(completed, pending, StoreOp::sku, |_| {
         StockPart(StockSpec { stock })
     })?;
@@ -193,6 +198,41 @@ pub fn check_store(
         }
         (_, failed) => failed,
     })
+}
+
+/// The counting refutation ([`super::stock_bounds`]) of every SKU's counter, the one whose
+/// operation returned first; indices as in [`check_store`].
+fn refute_by_counting(
+    completed: &[Operation<StoreOp, StoreRet>],
+    pending: &[Pending<StoreOp>],
+    stock: i64,
+) -> Option<Failure> {
+    let n = completed.len();
+    let mut skus: BTreeMap<Sku, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    for (i, o) in completed.iter().enumerate() {
+        skus.entry(o.op.sku()).or_default().0.push(i);
+    }
+    for (j, p) in pending.iter().enumerate() {
+        skus.entry(p.op.sku()).or_default().1.push(j);
+    }
+    skus.values()
+        .filter_map(|(done, open)| {
+            let sub: Vec<_> = done.iter().map(|&i| completed[i].clone()).collect();
+            let sub_pending: Vec<_> = open.iter().map(|&j| pending[j].clone()).collect();
+            let r = super::stock_bounds::refute(&sub, &sub_pending, stock)?;
+            let global = |i: usize| match done.get(i) {
+                Some(&g) => g,
+                None => n + open[i - done.len()],
+            };
+            Some(Failure {
+                linearized: 0,
+                stuck_at: global(r.op),
+                explored: 0,
+                window: r.window.iter().map(|&i| global(i)).collect(),
+                reason: Some(r.reason),
+            })
+        })
+        .min_by_key(|f| completed[f.stuck_at].returned)
 }
 
 /// The buyer part for operations with a buyer; reads (no buyer) constrain nothing here.
@@ -253,6 +293,10 @@ pub fn report(
         failed: ops.failed,
         explored,
         window,
+        reason: match &outcome {
+            Outcome::NotLinearizable(f) => f.reason.clone(),
+            Outcome::Linearizable { .. } => None,
+        },
         check_s,
         peak_rss_mib: peak_rss_mib(),
         command,
