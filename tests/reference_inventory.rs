@@ -91,6 +91,16 @@ fn sharded_store_sequential_story() {
     sequential_story(InventoryService::sharded(2, 4).unwrap());
 }
 
+/// A store chosen at run time (as the HTTP front does) tells the same story: every call goes
+/// through the box to the store inside.
+#[test]
+fn boxed_stores_sequential_story() {
+    let atomic: Box<dyn StockStore> = Box::new(AtomicStore::new(2));
+    sequential_story(InventoryService::new(2, atomic));
+    let sharded: Box<dyn StockStore> = Box::new(ShardedStore::new(2, 4).unwrap());
+    sequential_story(InventoryService::new(2, sharded));
+}
+
 /// `threads` buyers' threads, each reserving for its own users; with no releases, anyone
 /// rejected must have seen the store truly empty.
 fn hammer<S: StockStore + 'static>(
