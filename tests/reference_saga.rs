@@ -360,6 +360,31 @@ fn corrupt_inconsistent_and_foreign_logs_are_refused() {
     .unwrap_err();
     assert!(matches!(err, SagaError::WrongSaga { .. }), "{err}");
 
+    // The same saga's name with another number of steps is another saga too (and so is
+    // another name with the same number of steps): both must match.
+    let d = definition();
+    for (name, steps) in [
+        (d.name.clone(), d.steps.len() + 1),
+        ("refund".to_string(), d.steps.len()),
+    ] {
+        std::fs::write(
+            &path,
+            format!("{{\"record\":\"begin\",\"saga\":\"{name}\",\"steps\":{steps}}}\n"),
+        )
+        .unwrap();
+        let err = SagaOrchestrator::recover(
+            definition(),
+            Arc::clone(&script),
+            &path,
+            RetryPolicy::default(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, SagaError::WrongSaga { .. }),
+            "{name} {steps}: {err}"
+        );
+    }
+
     let err =
         SagaOrchestrator::start(definition(), script, &path, RetryPolicy::default()).unwrap_err();
     assert!(

@@ -129,11 +129,6 @@ impl ShardedStore {
     pub fn shard_count(&self) -> usize {
         self.shards.len()
     }
-
-    /// Units in each shard, for observation.
-    pub fn shard_units(&self) -> Vec<i64> {
-        self.shards.iter().map(|shard| shard.units()).collect()
-    }
 }
 
 impl StockStore for ShardedStore {
