@@ -13,7 +13,7 @@
 //! recycled for the next as soon as it is expanded, so the two together take little more
 //! memory than the wider of them, and the blocks are freed after each level, so a wide level
 //! does not hold its memory through the narrower ones after it. At 11 users / 6 stock
-//! (32,084,681 states) the peak is 16.2 bytes per state: 11.5 for the table's slots, the
+//! (32,084,681 states) the peak is 13.7 bytes per state: 11.5 for the table's slots, the
 //! rest the huge pages' rounding, the frontier and the parent log's buffers
 //! (`reports/bench.md`).
 //!

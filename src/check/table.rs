@@ -18,8 +18,11 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
-/// log2 of the number of segments.
-pub const SEGMENT_BITS: u32 = 6;
+/// log2 of the number of segments. 32, not 64: each segment's mapping is rounded up to whole
+/// 2 MiB huge pages, and at 11 users / 6 stock (3.2 × 10^7 states) 64 segments peaked at
+/// 520 MB (16.2 bytes/state), 32 at 438 MB (13.7), 16 at 474 MB (fewer segments, but each
+/// growth copies a larger one), with the same speed (`reports/bench.md`, "Session 10").
+pub const SEGMENT_BITS: u32 = 5;
 const SEGMENTS: usize = 1 << SEGMENT_BITS;
 /// Slots in a new segment.
 const MIN_SLOTS: usize = 1 << 10;
