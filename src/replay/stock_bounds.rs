@@ -223,7 +223,7 @@ mod tests {
             op: L,
             call: 4,
         };
-        assert_eq!(refute(&h, &[lost.clone()], 5), None);
+        assert_eq!(refute(&h, std::slice::from_ref(&lost), 5), None);
         // ... but not 6.
         let h6 = [
             op(1, 3, R, StoreRet::Reserved),
