@@ -9,14 +9,13 @@
 //! (prints schedules/s and schedules to first detection for each concurrency mutation).
 #![cfg(feature = "shuttle")]
 
-use flashcheck::reference::inventory::{
-    AtomicStore, InventoryOp, InventoryService, ShardedStore, StockStore,
-};
+#[path = "support/store_workload.rs"]
+mod store_workload;
+
+use flashcheck::reference::inventory::{InventoryService, StockStore};
 use flashcheck::reference::Mutation;
-use flashcheck::replay::inventory::{InventoryConformance, StoreChoice};
-use flashcheck::replay::linearizability::{Operation, Outcome};
-use flashcheck::replay::Conformance;
-use flashcheck_models::inventory::{Deduction, Inventory};
+use flashcheck::replay::inventory::InventoryConformance;
+use flashcheck::replay::linearizability::Operation;
 use shuttle::scheduler::{PctScheduler, RandomScheduler, Scheduler};
 use shuttle::sync::atomic::{AtomicU64, Ordering};
 use shuttle::{Config, FailurePersistence, Runner};
@@ -24,40 +23,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Instant;
-
-/// Units for sale: two, split one per shard in the sharded store.
-const STOCK: u32 = 2;
-
-/// Each client's home shard and script: client 1 (home 0) reserves then releases, client 2
-/// (home 1) and client 3 (home 0) reserve — so a unit can move between shards (released to
-/// client 1's home) while client 3 looks for one.
-const CLIENTS: [Client; 3] = [
-    (1, 0, &[reserve, release]),
-    (2, 1, &[reserve]),
-    (3, 0, &[reserve]),
-];
-
-/// A client: its user id, its home shard, and its script.
-type Client = (u64, usize, &'static [fn(u64) -> InventoryOp]);
-
-fn reserve(user: u64) -> InventoryOp {
-    InventoryOp::Reserve { user }
-}
-
-fn release(user: u64) -> InventoryOp {
-    InventoryOp::Release { user }
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Store {
-    Atomic,
-    Sharded,
-}
-
-fn conformance() -> InventoryConformance {
-    let model = Inventory::new(3, u64::from(STOCK), Deduction::Atomic).unwrap();
-    InventoryConformance::new(model, StoreChoice::Atomic).unwrap()
-}
+use store_workload::{assert_linearizable, conformance, with_service, Store, CLIENTS};
 
 /// One schedule: the clients run on shuttle threads against a fresh service; the history
 /// (call/return stamps from a shuttle atomic, itself a scheduling point) must linearize.
@@ -65,28 +31,11 @@ fn workload(store: Store, mutation: Option<Mutation>, schedules: Arc<AtomicUsize
     let c = Arc::new(conformance());
     move || {
         schedules.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        match store {
-            Store::Atomic => run_clients(
-                &c,
-                InventoryService::with_mutation(
-                    STOCK,
-                    AtomicStore::with_mutation(STOCK, mutation),
-                    mutation,
-                ),
-            ),
-            Store::Sharded => run_clients(
-                &c,
-                InventoryService::with_mutation(
-                    STOCK,
-                    ShardedStore::with_mutation(STOCK, 2, mutation).unwrap(),
-                    mutation,
-                ),
-            ),
-        }
+        with_service(store, mutation, |service| run_clients(&c, service))
     }
 }
 
-fn run_clients<S: StockStore + 'static>(c: &InventoryConformance, service: InventoryService<S>) {
+fn run_clients(c: &InventoryConformance, service: InventoryService<Box<dyn StockStore>>) {
     let service = Arc::new(service);
     let clock = Arc::new(AtomicU64::new(0));
     let threads: Vec<_> = CLIENTS
@@ -117,13 +66,7 @@ fn run_clients<S: StockStore + 'static>(c: &InventoryConformance, service: Inven
         .into_iter()
         .flat_map(|t| t.join().unwrap())
         .collect();
-    if let Outcome::NotLinearizable(f) = c.check_history(&history).unwrap() {
-        let window: Vec<_> = f.window.iter().map(|&i| &history[i]).collect();
-        panic!(
-            "not linearizable: stuck at {:?}; window {window:?}",
-            history[f.stuck_at]
-        );
-    }
+    assert_linearizable(c, &history);
 }
 
 fn config() -> Config {
