@@ -229,6 +229,27 @@ fn a_stuck_compensation_survives_into_the_next_session() {
     );
 }
 
+/// The snapshot's `log_records` is the number of records in the durable log, after every
+/// step and across a recovery.
+#[test]
+fn the_snapshot_counts_the_log_records() {
+    let (_dir, path) = temp_log();
+    let lines = || std::fs::read_to_string(&path).unwrap().lines().count();
+    let script = Script::new(Some(2), &[(1, 1)]);
+    let saga = start(&script, &path);
+    assert_eq!(saga.observe().log_records, lines());
+    for _ in 0..3 {
+        saga.invoke(SagaOp::Advance).unwrap();
+        assert_eq!(saga.observe().log_records, lines());
+    }
+    drop(saga);
+    let saga = recover(&script, &path);
+    assert_eq!(saga.observe().log_records, lines());
+    saga.invoke(SagaOp::RunToEnd).unwrap();
+    assert_eq!(saga.observe().log_records, lines());
+    assert!(lines() > 5);
+}
+
 #[test]
 fn recovery_never_reruns_a_committed_step() {
     let (_dir, path) = temp_log();

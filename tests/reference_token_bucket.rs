@@ -89,6 +89,22 @@ fn invalid_settings_are_rejected() {
     )
     .unwrap_err();
     assert_eq!(err, TokenBucketError::ZeroRate);
+    // The largest capacity is allowed, one more is not.
+    let max = flashcheck::specs::breaker::MAX_BUCKET_CAPACITY;
+    let at = |capacity| {
+        TokenBucket::new(
+            TokenBucketSettings {
+                capacity,
+                refill_per_second: 1,
+            },
+            0,
+        )
+    };
+    assert!(at(max).is_ok(), "capacity {max} is the largest allowed");
+    assert!(matches!(
+        at(max + 1).unwrap_err(),
+        TokenBucketError::CapacityOutOfRange { .. }
+    ));
 }
 
 #[test]
