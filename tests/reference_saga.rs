@@ -366,6 +366,28 @@ fn corrupt_inconsistent_and_foreign_logs_are_refused() {
         matches!(err, SagaError::InconsistentLog { record: 2, .. }),
         "{err}"
     );
+    // A failed compensation of a step that is not the next to compensate (step 0 while
+    // step 1, committed after it, still stands) cannot follow the records before it.
+    std::fs::write(
+        &path,
+        "{\"record\":\"begin\",\"saga\":\"create_order\",\"steps\":4}\n\
+         {\"record\":\"step_committed\",\"step\":0}\n\
+         {\"record\":\"step_committed\",\"step\":1}\n\
+         {\"record\":\"step_failed\",\"step\":2}\n\
+         {\"record\":\"compensation_failed\",\"step\":0,\"attempt\":1}\n",
+    )
+    .unwrap();
+    let err = SagaOrchestrator::recover(
+        definition(),
+        Arc::clone(&script),
+        &path,
+        RetryPolicy::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, SagaError::InconsistentLog { record: 5, .. }),
+        "{err}"
+    );
 
     std::fs::write(
         &path,
