@@ -96,9 +96,12 @@ fn sharded_store_sequential_story() {
 #[test]
 fn boxed_stores_sequential_story() {
     let atomic: Box<dyn StockStore> = Box::new(AtomicStore::new(2));
-    sequential_story(InventoryService::new(2, atomic));
     let sharded: Box<dyn StockStore> = Box::new(ShardedStore::new(2, 4).unwrap());
-    sequential_story(InventoryService::new(2, sharded));
+    for store in [atomic, sharded] {
+        let service = InventoryService::new(2, store);
+        assert_eq!(service.observe().available, 2, "read through the box");
+        sequential_story(service);
+    }
 }
 
 /// `threads` buyers' threads, each reserving for its own users; with no releases, anyone

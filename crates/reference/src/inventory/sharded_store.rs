@@ -125,10 +125,6 @@ impl ShardedStore {
             mutation: None,
         })
     }
-
-    pub fn shard_count(&self) -> usize {
-        self.shards.len()
-    }
 }
 
 impl StockStore for ShardedStore {
