@@ -388,6 +388,27 @@ fn corrupt_inconsistent_and_foreign_logs_are_refused() {
         matches!(err, SagaError::InconsistentLog { record: 5, .. }),
         "{err}"
     );
+    // A failure of a step that is not the next one, and a completion before every step was
+    // committed, cannot follow the records before them either.
+    let begin = "{\"record\":\"begin\",\"saga\":\"create_order\",\"steps\":4}\n\
+                 {\"record\":\"step_committed\",\"step\":0}\n";
+    for last in [
+        "{\"record\":\"step_failed\",\"step\":2}\n",
+        "{\"record\":\"finished\",\"outcome\":\"Completed\"}\n",
+    ] {
+        std::fs::write(&path, format!("{begin}{last}")).unwrap();
+        let err = SagaOrchestrator::recover(
+            definition(),
+            Arc::clone(&script),
+            &path,
+            RetryPolicy::default(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, SagaError::InconsistentLog { record: 3, .. }),
+            "{last}: {err}"
+        );
+    }
 
     std::fs::write(
         &path,
