@@ -70,6 +70,18 @@ fn definition() -> SagaDefinition {
     load_saga(Path::new("specs/create_order.saga.yaml")).unwrap()
 }
 
+/// Recovery from a log holding `text`, which must fail.
+fn recover_from(script: &Arc<Script>, path: &Path, text: impl AsRef<[u8]>) -> SagaError {
+    std::fs::write(path, text).unwrap();
+    SagaOrchestrator::recover(
+        definition(),
+        Arc::clone(script),
+        path,
+        RetryPolicy::default(),
+    )
+    .unwrap_err()
+}
+
 fn temp_log() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("saga.log");
@@ -337,53 +349,32 @@ fn a_torn_last_record_is_cut_off() {
 fn corrupt_inconsistent_and_foreign_logs_are_refused() {
     let (_dir, path) = temp_log();
     let script = Script::new(None, &[]);
-    std::fs::write(
+    let err = recover_from(
+        &script,
         &path,
         "{\"record\":\"begin\",\"saga\":\"create_order\",\"steps\":4}\nnot json\n",
-    )
-    .unwrap();
-    let err = SagaOrchestrator::recover(
-        definition(),
-        Arc::clone(&script),
-        &path,
-        RetryPolicy::default(),
-    )
-    .unwrap_err();
+    );
     assert!(
         matches!(err, SagaError::CorruptLog { line: 2, .. }),
         "{err}"
     );
 
-    std::fs::write(&path, "{\"record\":\"begin\",\"saga\":\"create_order\",\"steps\":4}\n{\"record\":\"step_committed\",\"step\":2}\n").unwrap();
-    let err = SagaOrchestrator::recover(
-        definition(),
-        Arc::clone(&script),
-        &path,
-        RetryPolicy::default(),
-    )
-    .unwrap_err();
+    let err = recover_from(&script, &path, "{\"record\":\"begin\",\"saga\":\"create_order\",\"steps\":4}\n{\"record\":\"step_committed\",\"step\":2}\n");
     assert!(
         matches!(err, SagaError::InconsistentLog { record: 2, .. }),
         "{err}"
     );
     // A failed compensation of a step that is not the next to compensate (step 0 while
     // step 1, committed after it, still stands) cannot follow the records before it.
-    std::fs::write(
+    let err = recover_from(
+        &script,
         &path,
         "{\"record\":\"begin\",\"saga\":\"create_order\",\"steps\":4}\n\
          {\"record\":\"step_committed\",\"step\":0}\n\
          {\"record\":\"step_committed\",\"step\":1}\n\
          {\"record\":\"step_failed\",\"step\":2}\n\
          {\"record\":\"compensation_failed\",\"step\":0,\"attempt\":1}\n",
-    )
-    .unwrap();
-    let err = SagaOrchestrator::recover(
-        definition(),
-        Arc::clone(&script),
-        &path,
-        RetryPolicy::default(),
-    )
-    .unwrap_err();
+    );
     assert!(
         matches!(err, SagaError::InconsistentLog { record: 5, .. }),
         "{err}"
@@ -396,32 +387,18 @@ fn corrupt_inconsistent_and_foreign_logs_are_refused() {
         "{\"record\":\"step_failed\",\"step\":2}\n",
         "{\"record\":\"finished\",\"outcome\":\"Completed\"}\n",
     ] {
-        std::fs::write(&path, format!("{begin}{last}")).unwrap();
-        let err = SagaOrchestrator::recover(
-            definition(),
-            Arc::clone(&script),
-            &path,
-            RetryPolicy::default(),
-        )
-        .unwrap_err();
+        let err = recover_from(&script, &path, format!("{begin}{last}"));
         assert!(
             matches!(err, SagaError::InconsistentLog { record: 3, .. }),
             "{last}: {err}"
         );
     }
 
-    std::fs::write(
+    let err = recover_from(
+        &script,
         &path,
         "{\"record\":\"begin\",\"saga\":\"refund\",\"steps\":2}\n",
-    )
-    .unwrap();
-    let err = SagaOrchestrator::recover(
-        definition(),
-        Arc::clone(&script),
-        &path,
-        RetryPolicy::default(),
-    )
-    .unwrap_err();
+    );
     assert!(matches!(err, SagaError::WrongSaga { .. }), "{err}");
 
     // The same saga's name with another number of steps is another saga too (and so is
@@ -431,18 +408,11 @@ fn corrupt_inconsistent_and_foreign_logs_are_refused() {
         (d.name.clone(), d.steps.len() + 1),
         ("refund".to_string(), d.steps.len()),
     ] {
-        std::fs::write(
+        let err = recover_from(
+            &script,
             &path,
             format!("{{\"record\":\"begin\",\"saga\":\"{name}\",\"steps\":{steps}}}\n"),
-        )
-        .unwrap();
-        let err = SagaOrchestrator::recover(
-            definition(),
-            Arc::clone(&script),
-            &path,
-            RetryPolicy::default(),
-        )
-        .unwrap_err();
+        );
         assert!(
             matches!(err, SagaError::WrongSaga { .. }),
             "{name} {steps}: {err}"
