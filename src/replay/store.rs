@@ -5,6 +5,9 @@
 //! operations (a reservation whose answer was lost took a unit or not; a release returned
 //! one or not).
 //!
+//! Before the search, each SKU's counter is refuted by counting where it can be
+//! ([`super::stock_bounds`]).
+//!
 //! P-compositionality: the history is split by SKU for the counters and by buyer for the
 //! buyers. The clients stop using a buyer after an indeterminate operation (as Jepsen
 //! replaces a crashed process), so each buyer's indeterminate operation is its last and the
@@ -170,8 +173,9 @@ impl SequentialSpec for BuyerPart {
     }
 }
 
-/// Checks a store history: every SKU's counter (from `stock` units) and every buyer.
-/// Window indices count `completed` first, then `pending`.
+/// Checks a store history: every SKU's counter (from `stock` units) and every buyer. The
+/// counters are first counted ([`super::stock_bounds`], which only ever refutes), then
+/// searched. Window indices count `completed` first, then `pending`.
 pub fn check_store(
     completed: &[Operation<StoreOp, StoreRet>],
     pending: &[Pending<StoreOp>],
