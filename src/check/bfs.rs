@@ -28,7 +28,7 @@
 //! at most that many states are accepted in total; the deadline is checked every batch.
 
 use super::fingerprint::fingerprint;
-use super::graph::{Edge, LiveGraph, StateId, Truths, UNFAIR};
+use super::graph::{set_bit, GraphError, LiveGraph, StateId, Truths};
 use super::parents::{LogError, ParentLog, Stream, NO_PARENT};
 use super::table::{FpSet, Insert};
 use flashcheck_models::{Liveness, Spec};
@@ -85,6 +85,9 @@ pub enum SearchError {
         "liveness checking supports at most 2^32 - 1 states; use --safety-only or --max-states"
     )]
     TooManyForLiveness,
+    /// The liveness graph could not record an edge.
+    #[error(transparent)]
+    Graph(#[from] GraphError),
 }
 
 /// What one search found: the raw results a [`CheckReport`](crate::report::CheckReport) is
@@ -116,7 +119,8 @@ enum Item<S> {
         state: S,
         fp: u64,
         parent: u64,
-        group: u16,
+        /// The action's fairness group, when liveness is asked for.
+        group: Option<u32>,
         /// False for initial states (no edge leads to them).
         edge: bool,
     },
@@ -248,12 +252,9 @@ struct LiveParts {
 }
 
 impl LiveParts {
-    fn new() -> Self {
+    fn new(truths: &Truths) -> Self {
         LiveParts {
-            graph: LiveGraph {
-                offsets: vec![0],
-                ..LiveGraph::default()
-            },
+            graph: LiveGraph::new(truths.clone()),
         }
     }
 }
@@ -272,7 +273,7 @@ struct Worker<M: Spec> {
     found: Vec<Option<usize>>,
     actions: Vec<M::Action>,
     live: Option<LiveParts>,
-    error: Option<LogError>,
+    error: Option<SearchError>,
 }
 
 /// Takes from the budget: `QUOTA` at a time when there is no limit (the budget starts at
@@ -304,7 +305,7 @@ where
     M::State: std::hash::Hash + Serialize + DeserializeOwned,
     M::Action: Clone,
 {
-    fn new(properties: usize, live: bool) -> Self {
+    fn new(properties: usize, live: Option<&Truths>) -> Self {
         Worker {
             next: Vec::new(),
             filling: Block::default(),
@@ -314,7 +315,7 @@ where
             generated: 0,
             found: vec![None; properties],
             actions: Vec::new(),
-            live: live.then(LiveParts::new),
+            live: live.map(LiveParts::new),
             error: None,
         }
     }
@@ -400,9 +401,11 @@ where
         let live = self.live.is_some();
         for action in self.actions.drain(..) {
             let group = if live {
-                model.fairness_group(&action).map_or(UNFAIR, |g| g as u16)
+                model
+                    .fairness_group(&action)
+                    .map(|g| u32::try_from(g).unwrap_or(u32::MAX))
             } else {
-                UNFAIR
+                None
             };
             let Some(next) = model.next_state(state, action) else {
                 continue;
@@ -432,8 +435,11 @@ where
             match item {
                 Item::EndOfState => {
                     if let Some(live) = &mut self.live {
-                        let g = &mut live.graph;
-                        g.offsets.push(g.edges.len() as u64);
+                        if let Err(e) = live.graph.end_state() {
+                            self.error = Some(e.into());
+                            shared.stop.store(true, Ordering::Relaxed);
+                            return false;
+                        }
                     }
                 }
                 Item::Successor {
@@ -456,7 +462,12 @@ where
                     Insert::Present(slot) => {
                         if let (Some(live), true) = (&mut self.live, edge) {
                             let target = shared.table.id(slot).unwrap_or(StateId::MAX);
-                            live.graph.edges.push(Edge { target, group });
+                            if let Err(e) = live.graph.push_edge(target, group.map(|g| g as usize))
+                            {
+                                self.error = Some(e.into());
+                                shared.stop.store(true, Ordering::Relaxed);
+                                return false;
+                            }
                         }
                     }
                     Insert::New(slot) => {
@@ -470,7 +481,7 @@ where
                         }
                         self.quota -= 1;
                         if let Err(e) = stream.push(parent, fp) {
-                            self.error = Some(e);
+                            self.error = Some(e.into());
                             shared.stop.store(true, Ordering::Relaxed);
                             return false;
                         }
@@ -480,29 +491,25 @@ where
                             let id = (shared.next_base + pos as u64) as StateId;
                             shared.table.set_id(slot, id);
                             let g = &mut live.graph;
-                            g.parent.push(if parent == NO_PARENT {
-                                StateId::MAX
-                            } else {
-                                parent as StateId
-                            });
-                            let words = shared.truths.words;
-                            let at = g.bits.len();
-                            g.bits.resize(at + words, 0);
+                            let parent = (parent != NO_PARENT).then_some(parent as StateId);
+                            let bytes = g.push_state(parent);
                             for (k, property) in shared.temporal.iter().enumerate() {
                                 for i in 0..property.instances {
-                                    let mut set =
-                                        |bit: usize| g.bits[at + bit / 64] |= 1 << (bit % 64);
                                     if (property.goal)(shared.model, &state, i) {
-                                        set(shared.truths.goal(k, i));
+                                        set_bit(bytes, shared.truths.goal(k, i));
                                     }
                                     if property.trigger.is_some_and(|t| t(shared.model, &state, i))
                                     {
-                                        set(shared.truths.trigger(k, i));
+                                        set_bit(bytes, shared.truths.trigger(k, i));
                                     }
                                 }
                             }
                             if edge {
-                                g.edges.push(Edge { target: id, group });
+                                if let Err(e) = g.push_edge(id, group.map(|g| g as usize)) {
+                                    self.error = Some(e.into());
+                                    shared.stop.store(true, Ordering::Relaxed);
+                                    return false;
+                                }
                             }
                         }
                         self.push_next(shared.pool, &state);
@@ -605,9 +612,14 @@ where
         options.threads.max(1)
     };
     let mut table = FpSet::new(options.liveness, threads == 1);
-    let mut log = ParentLog::new(threads, options.liveness);
+    let mut log = ParentLog::new(threads);
     let mut workers: Vec<Worker<M>> = (0..threads)
-        .map(|w| Worker::new(properties.len(), options.liveness && w == 0))
+        .map(|w| {
+            Worker::new(
+                properties.len(),
+                (options.liveness && w == 0).then_some(&truths),
+            )
+        })
         .collect();
     let mut discovered = vec![false; properties.len()];
     let mut found: Vec<Option<u64>> = vec![None; properties.len()];
@@ -623,7 +635,7 @@ where
             state,
             fp,
             parent: NO_PARENT,
-            group: UNFAIR,
+            group: None,
             edge: false,
         });
     }
@@ -658,7 +670,7 @@ where
             };
             round(&shared, &mut workers, &mut log.streams)?;
             if let Some(e) = workers.iter_mut().find_map(|w| w.error.take()) {
-                return Err(e.into());
+                return Err(e);
             }
             if stop.load(Ordering::Relaxed) {
                 break;
@@ -708,12 +720,6 @@ where
     let generated = workers.iter().map(|w| w.generated).sum();
     let graph = workers.first_mut().and_then(|w| w.live.take()).map(|l| {
         let mut graph = l.graph;
-        graph.init_count = graph
-            .parent
-            .iter()
-            .take_while(|&&p| p == StateId::MAX)
-            .count();
-        graph.truths = truths;
         graph.complete = complete;
         graph
     });

@@ -22,7 +22,7 @@
 //! expanded states is still a real counterexample, but "holds" needs the whole graph.
 
 use super::graph::{LiveGraph, StateId, UNFAIR};
-use petgraph::visit::{GraphBase, IntoNeighbors, IntoNodeIdentifiers, NodeIndexable};
+use super::scc::for_each_scc;
 use std::collections::VecDeque;
 
 /// A lasso: `path[..]` is followed by a step from its last state back to `path[cycle_start]`
@@ -52,57 +52,17 @@ pub enum LivenessVerdict {
     Unknown,
 }
 
-/// The `~goal` subgraph restricted to expanded states, as petgraph sees it.
-struct Masked<'a> {
-    graph: &'a LiveGraph,
-    inside: &'a [bool],
-}
-
-impl GraphBase for Masked<'_> {
-    type NodeId = StateId;
-    type EdgeId = (StateId, StateId);
-}
-
-impl<'a> IntoNeighbors for &'a Masked<'a> {
-    type Neighbors = Box<dyn Iterator<Item = StateId> + 'a>;
-    fn neighbors(self, n: StateId) -> Self::Neighbors {
-        let inside = self.inside;
-        Box::new(
-            self.graph
-                .successors(n)
-                .iter()
-                .map(|e| e.target)
-                .filter(move |&t| inside[t as usize]),
-        )
-    }
-}
-
-impl<'a> IntoNodeIdentifiers for &'a Masked<'a> {
-    type NodeIdentifiers = Box<dyn Iterator<Item = StateId> + 'a>;
-    fn node_identifiers(self) -> Self::NodeIdentifiers {
-        let inside = self.inside;
-        Box::new((0..inside.len() as StateId).filter(move |&n| inside[n as usize]))
-    }
-}
-
-impl NodeIndexable for &Masked<'_> {
-    fn node_bound(&self) -> usize {
-        self.inside.len()
-    }
-    fn to_index(&self, n: StateId) -> usize {
-        n as usize
-    }
-    fn from_index(&self, i: usize) -> StateId {
-        i as StateId
-    }
-}
-
-fn group_bit(group: u16) -> u64 {
+fn group_bit(group: u8) -> u64 {
     if group == UNFAIR {
         0
     } else {
-        1u64 << (group % 64)
+        1u64 << group
     }
+}
+
+/// The fairness groups enabled at `s`: those of its outgoing edges.
+fn enabled(graph: &LiveGraph, s: StateId) -> u64 {
+    graph.successors(s).fold(0, |m, e| m | group_bit(e.group))
 }
 
 /// The property to check: its index `k` in the graph's [`Truths`](super::graph::Truths)
@@ -127,7 +87,6 @@ fn goals(graph: &LiveGraph, q: Question, instance: usize) -> Vec<bool> {
 /// Checks `trigger(i) ~> goal(i)` (or `<>goal(i)`) on `graph`.
 pub fn check(graph: &LiveGraph, q: Question) -> LivenessVerdict {
     let expanded = graph.expanded();
-    let enabled = enabled_groups(graph, expanded);
     let mut vacuous = !q.has_trigger;
     for instance in 0..q.instances {
         let goal = goals(graph, q, instance);
@@ -144,7 +103,7 @@ pub fn check(graph: &LiveGraph, q: Question) -> LivenessVerdict {
         if !starts.is_empty() {
             vacuous = false;
         }
-        if let Some(lasso) = find_fair_scc(graph, &enabled, expanded, &goal, &starts, instance) {
+        if let Some(lasso) = find_fair_scc(graph, expanded, &goal, &starts, instance) {
             return LivenessVerdict::Violated(lasso);
         }
     }
@@ -159,7 +118,6 @@ pub fn check(graph: &LiveGraph, q: Question) -> LivenessVerdict {
 /// trigger) on `graph`.
 pub fn check_persistent(graph: &LiveGraph, q: Question) -> LivenessVerdict {
     let expanded = graph.expanded();
-    let enabled = enabled_groups(graph, expanded);
     let mut vacuous = true;
     for instance in 0..q.instances {
         let goal = goals(graph, q, instance);
@@ -178,7 +136,7 @@ pub fn check_persistent(graph: &LiveGraph, q: Question) -> LivenessVerdict {
         }
         let everywhere = vec![false; graph.len()];
         let reach = Reach::new(graph, expanded, &everywhere, &starts);
-        if let Some(lasso) = reach.fair_scc(graph, &enabled, &goal, instance) {
+        if let Some(lasso) = reach.fair_scc(graph, &goal, instance) {
             return LivenessVerdict::Violated(lasso);
         }
     }
@@ -189,23 +147,11 @@ pub fn check_persistent(graph: &LiveGraph, q: Question) -> LivenessVerdict {
     }
 }
 
-fn enabled_groups(graph: &LiveGraph, expanded: usize) -> Vec<u64> {
-    (0..expanded as StateId)
-        .map(|s| {
-            graph
-                .successors(s)
-                .iter()
-                .fold(0, |m, e| m | group_bit(e.group))
-        })
-        .collect()
-}
-
 /// The expanded states reachable from the start states without entering a `blocked` state,
-/// with BFS parents rooted at the start states.
+/// with BFS parents rooted at the start states and each state's rank in BFS order.
 struct Reach {
     inside: Vec<bool>,
     parent: Vec<u32>,
-    order: Vec<StateId>,
     rank: Vec<u32>,
 }
 
@@ -214,7 +160,8 @@ impl Reach {
         let n = graph.len();
         let mut inside = vec![false; n];
         let mut parent = vec![u32::MAX; n];
-        let mut order = Vec::new();
+        let mut rank = vec![u32::MAX; n];
+        let mut reached = 0u32;
         let mut queue: VecDeque<StateId> = VecDeque::new();
         for &s in starts {
             if (s as usize) < expanded && !blocked[s as usize] && !inside[s as usize] {
@@ -223,7 +170,8 @@ impl Reach {
             }
         }
         while let Some(s) = queue.pop_front() {
-            order.push(s);
+            rank[s as usize] = reached;
+            reached += 1;
             for e in graph.successors(s) {
                 let t = e.target as usize;
                 if !blocked[t] && !inside[t] && t < expanded {
@@ -233,54 +181,40 @@ impl Reach {
                 }
             }
         }
-        let mut rank = vec![u32::MAX; n];
-        for (i, &s) in order.iter().enumerate() {
-            rank[s as usize] = i as u32;
-        }
         Reach {
             inside,
             parent,
-            order,
             rank,
         }
     }
 
     /// The fair SCC of the reached states that holds a `~goal` state reached first, as a
     /// lasso whose cycle starts at that state.
-    fn fair_scc(
-        &self,
-        graph: &LiveGraph,
-        enabled: &[u64],
-        goal: &[bool],
-        instance: usize,
-    ) -> Option<Lasso> {
-        let masked = Masked {
-            graph,
-            inside: &self.inside,
-        };
-        let mut best: Option<(u32, Vec<StateId>, Vec<Witness>)> = None;
+    fn fair_scc(&self, graph: &LiveGraph, goal: &[bool], instance: usize) -> Option<Lasso> {
+        // (entry's rank, entry, the component, its witness edges)
+        let mut best: Option<(u32, StateId, Vec<StateId>, Vec<Witness>)> = None;
         let mut member = vec![false; graph.len()];
-        for scc in petgraph::algo::tarjan_scc(&masked) {
-            let Some(entry_rank) = scc
+        for_each_scc(graph, &self.inside, |scc| {
+            let Some((entry_rank, entry)) = scc
                 .iter()
                 .filter(|&&s| !goal[s as usize])
-                .map(|&s| self.rank[s as usize])
+                .map(|&s| (self.rank[s as usize], s))
                 .min()
             else {
-                continue;
+                return;
             };
-            if best.as_ref().is_some_and(|(r, _, _)| *r <= entry_rank) {
-                continue;
+            if best.as_ref().is_some_and(|(r, ..)| *r <= entry_rank) {
+                return;
             }
-            if let Some(witnesses) = fair_witnesses(graph, enabled, &scc, &mut member) {
-                best = Some((entry_rank, scc, witnesses));
+            if let Some(witnesses) = fair_witnesses(graph, scc, &mut member) {
+                best = Some((entry_rank, entry, scc.to_vec(), witnesses));
             }
-        }
-        let (entry_rank, scc, witnesses) = best?;
+        });
+        let (_, entry, scc, witnesses) = best?;
         Some(lasso(
             graph,
             &self.parent,
-            self.order[entry_rank as usize],
+            entry,
             &scc,
             &witnesses,
             instance,
@@ -289,20 +223,15 @@ impl Reach {
 }
 
 /// An edge `(from, to, group)` that takes a fairness group inside an SCC.
-type Witness = (StateId, StateId, u16);
+type Witness = (StateId, StateId, u8);
 
 /// `Some(witness edges, one per group that must be taken)` when `scc` is fair: every group
 /// enabled at all its states is taken on an edge inside it. `member` is scratch, all false.
-fn fair_witnesses(
-    graph: &LiveGraph,
-    enabled: &[u64],
-    scc: &[StateId],
-    member: &mut [bool],
-) -> Option<Vec<Witness>> {
+fn fair_witnesses(graph: &LiveGraph, scc: &[StateId], member: &mut [bool]) -> Option<Vec<Witness>> {
     for &s in scc {
         member[s as usize] = true;
     }
-    let always_enabled = scc.iter().fold(u64::MAX, |m, &s| m & enabled[s as usize]);
+    let always_enabled = scc.iter().fold(u64::MAX, |m, &s| m & enabled(graph, s));
     let mut taken = 0u64;
     let mut witnesses: Vec<Witness> = Vec::new();
     for &s in scc {
@@ -325,14 +254,13 @@ fn fair_witnesses(
 /// BFS from `starts` inside `~goal`; the first fair SCC reached, as a lasso.
 fn find_fair_scc(
     graph: &LiveGraph,
-    enabled: &[u64],
     expanded: usize,
     goal: &[bool],
     starts: &[StateId],
     instance: usize,
 ) -> Option<Lasso> {
     // Inside ~goal every state is a ~goal state: the fair SCC entered first wins.
-    Reach::new(graph, expanded, goal, starts).fair_scc(graph, enabled, goal, instance)
+    Reach::new(graph, expanded, goal, starts).fair_scc(graph, goal, instance)
 }
 
 /// The lasso: initial state → (BFS parents) → `entry`, then a cycle through `scc` taking
@@ -371,7 +299,6 @@ fn lasso(
     if scc.len() > 1 && cur == entry && witnesses.is_empty() {
         if let Some(next) = graph
             .successors(entry)
-            .iter()
             .find(|e| in_scc[e.target as usize] && e.target != entry)
             .map(|e| e.target)
         {

@@ -13,6 +13,7 @@ pub mod fingerprint;
 pub mod graph;
 pub mod liveness;
 pub mod parents;
+pub mod scc;
 pub mod stateright;
 pub mod table;
 

@@ -24,8 +24,6 @@ pub struct Stream {
     file: Option<File>,
     spilled: u64,
     buffer: Vec<[u64; 2]>,
-    /// Keep every record in memory (small searches, and liveness, which reads many).
-    in_memory: bool,
 }
 
 /// Why the log failed: the temporary file could not be created, written or read.
@@ -38,14 +36,6 @@ pub struct LogError {
 }
 
 impl Stream {
-    /// A stream; `in_memory` never spills.
-    pub fn new(in_memory: bool) -> Self {
-        Stream {
-            in_memory,
-            ..Stream::default()
-        }
-    }
-
     /// Records written so far.
     pub fn len(&self) -> u64 {
         self.spilled + self.buffer.len() as u64
@@ -60,7 +50,7 @@ impl Stream {
     #[inline]
     pub fn push(&mut self, parent: u64, fp: u64) -> Result<(), LogError> {
         self.buffer.push([parent, fp]);
-        if self.buffer.len() >= SPILL_AT && !self.in_memory {
+        if self.buffer.len() >= SPILL_AT {
             self.spill()?;
         }
         Ok(())
@@ -136,9 +126,9 @@ pub struct ParentLog {
 
 impl ParentLog {
     /// A log for `workers` workers.
-    pub fn new(workers: usize, in_memory: bool) -> Self {
+    pub fn new(workers: usize) -> Self {
         ParentLog {
-            streams: (0..workers).map(|_| Stream::new(in_memory)).collect(),
+            streams: (0..workers).map(|_| Stream::default()).collect(),
             parts: Vec::new(),
             level_start: vec![0; workers],
             indexed: 0,
@@ -207,7 +197,7 @@ mod tests {
 
     #[test]
     fn indices_follow_levels_then_workers_and_survive_spilling() {
-        let mut log = ParentLog::new(2, false);
+        let mut log = ParentLog::new(2);
         log.streams[0].push(NO_PARENT, 10).unwrap();
         assert_eq!(log.end_level(), 0);
         // level 1: worker 1 finds 21, worker 0 finds 20 and 22; indices 1, 2 (worker 0), 3
