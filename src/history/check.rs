@@ -297,4 +297,7 @@ impl crate::replay::linearizability::SequentialSpec for KeyedSpec {
     fn completed_class(&self, op: &Keyed, ret: &Value) -> Option<u64> {
         self.0.completed_class(&op.op, ret)
     }
+    fn only_observes(&self, op: &Keyed, ret: &Value) -> bool {
+        self.0.only_observes(&op.op, ret)
+    }
 }
