@@ -997,52 +997,9 @@ mod tests {
         }
     }
 
-    /// Every order that keeps real time, with each indeterminate operation taking effect at
-    /// some point or never: the definition, by brute force.
+    /// The definition, by brute force, for the lossy register ([`brute_force_of`]).
     fn brute_force(h: &[Operation<Op, Option<u8>>], pending: &[Pending<Op>]) -> bool {
-        fn go(
-            h: &[Operation<Op, Option<u8>>],
-            pending: &[Pending<Op>],
-            used: &mut Vec<bool>,
-            state: u8,
-        ) -> bool {
-            let n = h.len();
-            if used[..n].iter().all(|&u| u) {
-                return true;
-            }
-            // A completed operation may go next when every completed one that returned
-            // before its call has gone; a pending one when every completed one that returned
-            // before its call has.
-            let call = |i: usize| {
-                if i < n {
-                    h[i].call
-                } else {
-                    pending[i - n].call
-                }
-            };
-            for i in 0..used.len() {
-                if used[i] || (0..n).any(|j| !used[j] && h[j].returned < call(i)) {
-                    continue;
-                }
-                let next = if i < n {
-                    LossyRegister.step(&state, &h[i].op, &h[i].ret)
-                } else {
-                    LossyRegister
-                        .step_unseen(&state, &pending[i - n].op)
-                        .map(|v| v[0])
-                };
-                if let Some(next) = next {
-                    used[i] = true;
-                    let ok = go(h, pending, used, next);
-                    used[i] = false;
-                    if ok {
-                        return true;
-                    }
-                }
-            }
-            false
-        }
-        go(h, pending, &mut vec![false; h.len() + pending.len()], 0)
+        brute_force_of(&LossyRegister, h, pending)
     }
 
     proptest::proptest! {
