@@ -1,7 +1,8 @@
 //! Real Redis (issue 15): the read-then-write deduction (b) oversells and is caught with a
 //! counterexample window; the atomic Lua reservation (a) stays linearizable through 200
 //! short runs with pauses (lost responses) and kills (restart from the AOF), and the final
-//! stock read agrees with the history every time. Each test starts its own redis-server on a
+//! stock read agrees with the history every time; a user's own Lua file (c) is held to its
+//! contract. Each test starts its own redis-server on a
 //! free loopback port in a temporary directory; without the binary it prints a skip line,
 //! and fails under `CI=true`.
 
@@ -12,7 +13,7 @@ use flashcheck::replay::store;
 use flashcheck::target::redis::RedisTarget;
 use flashcheck::target::run::{run, Fault, Faultable, Workload};
 use flashcheck::target::server::{installed, RedisServer};
-use flashcheck::target::{Deduction, Setup, Target};
+use flashcheck::target::{Deduction, Setup, Target, TargetError};
 use std::time::Duration;
 
 fn server() -> Option<RedisServer> {
@@ -121,7 +122,7 @@ fn read_then_write_oversells_and_is_caught_with_a_window() {
 #[test]
 fn atomic_lua_stays_linearizable_through_pauses_and_kills() {
     let Some(mut server) = server() else { return };
-    let (mut indeterminate, mut kills, mut pauses) = (0, 0, 0);
+    let mut indeterminate = 0;
     for seed in 0..200 {
         let workload = Workload {
             clients: 4,
@@ -142,7 +143,6 @@ fn atomic_lua_stays_linearizable_through_pauses_and_kills() {
             r.render_text()
         );
         indeterminate += r.indeterminate;
-        let _ = (&mut kills, &mut pauses);
     }
     println!(
         "200 atomic runs with faults: {indeterminate} indeterminate operations, all linearizable"
@@ -265,4 +265,86 @@ fn a_harness_killed_by_a_signal_leaves_no_server_and_its_directory_is_swept() {
     );
     assert!(!dir.exists());
     assert!(live.exists());
+}
+
+/// A user's own atomic reservation, written differently from the built-in one: take the unit
+/// first, give it back when there was none.
+const ATOMIC_LUA: &str = "-- reserve one unit of KEYS[1] for buyer ARGV[1]\n\
+local left = redis.call('DECR', KEYS[1])\n\
+if left >= 0 then return 1 end\n\
+redis.call('INCR', KEYS[1])\n\
+return 0\n";
+
+/// A script that forgets the check: atomic, but it sells what is not there.
+const UNCHECKED_LUA: &str = "redis.call('DECR', KEYS[1])\nreturn 1\n";
+
+fn script(text: &str) -> Deduction {
+    Deduction::Custom {
+        file: "test.lua".into(),
+        text: text.into(),
+    }
+}
+
+fn sold_out_soon(seed: u64) -> Workload {
+    Workload {
+        clients: 8,
+        ops_per_client: 12,
+        setup: Setup { stock: 5, skus: 1 },
+        seed,
+        faults: vec![],
+    }
+}
+
+/// Item (c) of the issue: `--script FILE.lua` runs as the reservation and is held to its
+/// contract (1 reserved, 0 sold out): a correct script stays linearizable, one that forgets
+/// the check is caught with a window, and a script that returns anything else or fails stops
+/// the run with a contract error naming what it returned.
+#[test]
+fn a_lua_file_is_checked_and_held_to_its_contract() {
+    let Some(mut server) = server() else { return };
+    for seed in 0..5 {
+        let r = one_run(
+            &mut server,
+            script(ATOMIC_LUA),
+            &sold_out_soon(seed),
+            Duration::from_secs(2),
+        );
+        assert!(r.linearizable, "{}", r.render_text());
+    }
+    let r = one_run(
+        &mut server,
+        script(UNCHECKED_LUA),
+        &sold_out_soon(0),
+        Duration::from_secs(2),
+    );
+    assert!(
+        !r.linearizable,
+        "an unchecked DECR oversold and was not caught"
+    );
+    assert!(!r.window.is_empty());
+
+    for (text, says) in [
+        ("return 7\n", "1 (reserved) or 0 (sold out), returned"),
+        ("return 'ok'\n", "1 (reserved) or 0 (sold out), returned"),
+        ("return redis.call('NO_SUCH_COMMAND')\n", "--script failed"),
+    ] {
+        let mut target = RedisTarget::new(server.addr(), script(text), Duration::from_secs(2));
+        target.setup(sold_out_soon(0).setup).unwrap();
+        let err = run(&target, &sold_out_soon(0), None).unwrap_err();
+        target.teardown().unwrap();
+        assert!(
+            matches!(&err, TargetError::Contract(m) if m.contains(says)),
+            "{text:?}: {err}"
+        );
+    }
+    let mut target = RedisTarget::new(
+        server.addr(),
+        script("this is not lua"),
+        Duration::from_secs(2),
+    );
+    let err = target.setup(sold_out_soon(0).setup).unwrap_err();
+    assert!(
+        matches!(&err, TargetError::Contract(m) if m.contains("does not load")),
+        "{err}"
+    );
 }
