@@ -11,6 +11,8 @@
 
 #[path = "support/skip.rs"]
 mod skip;
+#[path = "support/store_runs.rs"]
+mod store_runs;
 
 use flashcheck::history::check::HistoryReport;
 use flashcheck::replay::store;
@@ -21,6 +23,7 @@ use flashcheck::target::{Connection, Deduction, Setup, StoreOp, StoreRet, Target
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use store_runs::sells_out;
 
 /// True (after a skip line; a failure under `CI=true`) when `mariadbd` is not installed.
 fn server_missing() -> bool {
@@ -83,16 +86,6 @@ fn one_run(
     check(&target, &recorded, workload)
 }
 
-fn racy(seed: u64) -> Workload {
-    Workload {
-        clients: 8,
-        ops_per_client: 12,
-        setup: Setup { stock: 5, skus: 1 },
-        seed,
-        faults: vec![],
-    }
-}
-
 #[test]
 fn read_then_write_sells_twice_and_is_caught_with_a_window() {
     let Some(mut server) = server() else { return };
@@ -100,7 +93,7 @@ fn read_then_write_sells_twice_and_is_caught_with_a_window() {
         let r = one_run(
             &mut server,
             Deduction::ReadThenWrite,
-            &racy(seed),
+            &sells_out(seed),
             Duration::from_secs(5),
         );
         if !r.linearizable {
@@ -118,12 +111,14 @@ fn read_then_write_sells_twice_and_is_caught_with_a_window() {
 #[test]
 fn atomic_update_stays_linearizable_through_pauses_and_kills() {
     let Some(mut server) = server() else { return };
-    // The issue's 200 runs, not a time budget: under load fewer fit in a minute (146–175 did),
-    // and a run count that shrinks with the machine would let "≥ 200" quietly become 146.
+    // The issue's 200 runs with faults, not a time budget: under load fewer fit in a minute
+    // (146–175 did), and a run count that shrinks with the machine would let "≥ 200" quietly
+    // become 146. A run whose clients all finished before the first fault counts as no run.
     const RUNS: u64 = 200;
     let started = Instant::now();
-    let (mut runs, mut indeterminate, mut kills, mut pauses) = (0, 0, 0, 0);
-    while runs < RUNS {
+    let (mut runs, mut faulted, mut indeterminate, mut kills, mut pauses) = (0, 0, 0, 0, 0);
+    while faulted < RUNS {
+        assert!(runs < 2 * RUNS, "{faulted} of {runs} runs were faulted");
         let workload = Workload {
             clients: 4,
             ops_per_client: 6,
@@ -155,11 +150,13 @@ fn atomic_update_stays_linearizable_through_pauses_and_kills() {
         indeterminate += r.indeterminate;
         kills += recorded.faults.iter().filter(|f| *f == "kill").count();
         pauses += recorded.faults.iter().filter(|f| *f == "pause").count();
+        faulted += u64::from(!recorded.faults.is_empty());
         runs += 1;
     }
     println!(
-        "{runs} atomic MariaDB runs with faults in {:.1} s: {pauses} pauses, {kills} kills, \
-         {indeterminate} indeterminate operations, all linearizable with the final stock read",
+        "{runs} atomic MariaDB runs, {faulted} of them faulted, in {:.1} s: {pauses} pauses, \
+         {kills} kills, {indeterminate} indeterminate operations, all linearizable with the \
+         final stock read",
         started.elapsed().as_secs_f64()
     );
     assert!(kills > 0 && pauses > 0, "{kills} kills, {pauses} pauses");
@@ -296,7 +293,7 @@ fn lost_responses_on_a_correct_store_raise_no_false_alarm() {
         ),
     ] {
         let caught = (0..20).any(|seed| {
-            !lossy_run(&server, deduction.clone(), lie, &racy(seed))
+            !lossy_run(&server, deduction.clone(), lie, &sells_out(seed))
                 .0
                 .linearizable
         });
@@ -314,10 +311,7 @@ const RACY_SQL: &str = "START TRANSACTION;\nSELECT n INTO @n FROM {stock} WHERE 
 UPDATE {stock} SET n = @n - 1 WHERE sku = @sku AND @n > 0;\nCOMMIT;\nSELECT @n > 0;\n";
 
 fn custom(text: &str) -> Deduction {
-    Deduction::Custom {
-        file: "test.sql".into(),
-        text: text.into(),
-    }
+    store_runs::custom("test.sql", text)
 }
 
 #[test]
@@ -327,7 +321,7 @@ fn a_sql_file_is_checked_and_held_to_its_contract() {
         let r = one_run(
             &mut server,
             custom(ATOMIC_SQL),
-            &racy(seed),
+            &sells_out(seed),
             Duration::from_secs(5),
         );
         assert!(r.linearizable, "{}", r.render_text());
@@ -336,7 +330,7 @@ fn a_sql_file_is_checked_and_held_to_its_contract() {
         !one_run(
             &mut server,
             custom(RACY_SQL),
-            &racy(seed),
+            &sells_out(seed),
             Duration::from_secs(5),
         )
         .linearizable
@@ -359,8 +353,8 @@ fn a_sql_file_is_checked_and_held_to_its_contract() {
     ] {
         let mut target =
             MariaDbTarget::new(login(&server), custom(text), Duration::from_secs(5)).unwrap();
-        target.setup(racy(0).setup).unwrap();
-        let err = run(&target, &racy(0), None).unwrap_err();
+        target.setup(sells_out(0).setup).unwrap();
+        let err = run(&target, &sells_out(0), None).unwrap_err();
         target.teardown().unwrap();
         assert!(
             matches!(&err, TargetError::Contract(m) if m.contains(says)),
@@ -448,14 +442,14 @@ fn a_password_login_is_checked_by_a_server_with_grant_tables() {
     };
     let mut target =
         MariaDbTarget::new(shop("s3cret-pw"), Deduction::Atomic, Duration::from_secs(5)).unwrap();
-    target.setup(racy(0).setup).unwrap();
-    let recorded = run(&target, &racy(0), None).unwrap();
+    target.setup(sells_out(0).setup).unwrap();
+    let recorded = run(&target, &sells_out(0), None).unwrap();
     target.teardown().unwrap();
-    assert!(check(&target, &recorded, &racy(0)).linearizable);
+    assert!(check(&target, &recorded, &sells_out(0)).linearizable);
 
     let mut wrong =
         MariaDbTarget::new(shop("wrong"), Deduction::Atomic, Duration::from_secs(5)).unwrap();
-    let err = wrong.setup(racy(0).setup).unwrap_err().to_string();
+    let err = wrong.setup(sells_out(0).setup).unwrap_err().to_string();
     assert!(
         err.contains("refused the login as shop") && err.contains("1045"),
         "{err}"

@@ -8,6 +8,8 @@
 
 #[path = "support/skip.rs"]
 mod skip;
+#[path = "support/store_runs.rs"]
+mod store_runs;
 
 use flashcheck::replay::store;
 use flashcheck::target::redis::RedisTarget;
@@ -15,6 +17,7 @@ use flashcheck::target::run::{run, Fault, Faultable, Workload};
 use flashcheck::target::server::{installed, RedisServer};
 use flashcheck::target::{Deduction, Setup, Target, TargetError};
 use std::time::Duration;
+use store_runs::sells_out;
 
 fn server() -> Option<RedisServer> {
     if !installed("redis-server") {
@@ -93,13 +96,7 @@ fn read_then_write_oversells_and_is_caught_with_a_window() {
     let Some(mut server) = server() else { return };
     let mut caught_at = None;
     for seed in 0..20 {
-        let workload = Workload {
-            clients: 8,
-            ops_per_client: 12,
-            setup: Setup { stock: 5, skus: 1 },
-            seed,
-            faults: vec![],
-        };
+        let workload = sells_out(seed);
         let r = one_run(
             &mut server,
             Deduction::ReadThenWrite,
@@ -122,31 +119,53 @@ fn read_then_write_oversells_and_is_caught_with_a_window() {
 #[test]
 fn atomic_lua_stays_linearizable_through_pauses_and_kills() {
     let Some(mut server) = server() else { return };
-    let mut indeterminate = 0;
-    for seed in 0..200 {
+    // 200 runs with faults: a run whose clients all finished before the first fault counts
+    // as no run.
+    const RUNS: u64 = 200;
+    let (mut runs, mut faulted, mut indeterminate, mut kills, mut pauses) = (0, 0, 0, 0, 0);
+    while faulted < RUNS {
+        assert!(runs < 2 * RUNS, "{faulted} of {runs} runs were faulted");
         let workload = Workload {
             clients: 4,
             ops_per_client: 6,
             setup: Setup { stock: 4, skus: 2 },
-            seed,
+            seed: runs,
             faults: vec![Fault::Pause, Fault::Kill],
         };
-        let r = one_run(
-            &mut server,
-            Deduction::Atomic,
-            &workload,
-            Duration::from_millis(100),
-        );
+        let mut target =
+            RedisTarget::new(server.addr(), Deduction::Atomic, Duration::from_millis(100));
+        target.setup(workload.setup).unwrap();
+        let recorded = run(&target, &workload, Some(&mut server as &mut dyn Faultable)).unwrap();
+        target.teardown().unwrap();
+        let r = store::report(
+            &recorded,
+            i64::from(workload.setup.stock),
+            target.describe(),
+            format!("seed {}", workload.seed),
+        )
+        .unwrap();
         assert!(
             r.linearizable,
-            "seed {seed}: false alarm\n{}",
+            "seed {runs}: false alarm (faults {:?})\n{}",
+            recorded.faults,
             r.render_text()
         );
+        assert!(
+            !recorded.faults.iter().any(|f| f.contains("failed")),
+            "run {runs}: {:?}",
+            recorded.faults
+        );
         indeterminate += r.indeterminate;
+        kills += recorded.faults.iter().filter(|f| *f == "kill").count();
+        pauses += recorded.faults.iter().filter(|f| *f == "pause").count();
+        faulted += u64::from(!recorded.faults.is_empty());
+        runs += 1;
     }
     println!(
-        "200 atomic runs with faults: {indeterminate} indeterminate operations, all linearizable"
+        "{runs} atomic Redis runs, {faulted} of them faulted: {pauses} pauses, {kills} kills, \
+         {indeterminate} indeterminate operations, all linearizable with the final stock read"
     );
+    assert!(kills > 0 && pauses > 0, "{kills} kills, {pauses} pauses");
     assert!(
         indeterminate > 0,
         "no response was lost: the faults did nothing"
@@ -159,11 +178,8 @@ fn a_broken_store_is_still_caught_under_faults() {
     let Some(mut server) = server() else { return };
     let caught = (0..20).any(|seed| {
         let workload = Workload {
-            clients: 8,
-            ops_per_client: 12,
-            setup: Setup { stock: 5, skus: 1 },
-            seed,
             faults: vec![Fault::Pause],
+            ..sells_out(seed)
         };
         !one_run(
             &mut server,
@@ -279,20 +295,7 @@ return 0\n";
 const UNCHECKED_LUA: &str = "redis.call('DECR', KEYS[1])\nreturn 1\n";
 
 fn script(text: &str) -> Deduction {
-    Deduction::Custom {
-        file: "test.lua".into(),
-        text: text.into(),
-    }
-}
-
-fn sold_out_soon(seed: u64) -> Workload {
-    Workload {
-        clients: 8,
-        ops_per_client: 12,
-        setup: Setup { stock: 5, skus: 1 },
-        seed,
-        faults: vec![],
-    }
+    store_runs::custom("test.lua", text)
 }
 
 /// Item (c) of the issue: `--script FILE.lua` runs as the reservation and is held to its
@@ -306,7 +309,7 @@ fn a_lua_file_is_checked_and_held_to_its_contract() {
         let r = one_run(
             &mut server,
             script(ATOMIC_LUA),
-            &sold_out_soon(seed),
+            &sells_out(seed),
             Duration::from_secs(2),
         );
         assert!(r.linearizable, "{}", r.render_text());
@@ -314,7 +317,7 @@ fn a_lua_file_is_checked_and_held_to_its_contract() {
     let r = one_run(
         &mut server,
         script(UNCHECKED_LUA),
-        &sold_out_soon(0),
+        &sells_out(0),
         Duration::from_secs(2),
     );
     assert!(
@@ -329,8 +332,8 @@ fn a_lua_file_is_checked_and_held_to_its_contract() {
         ("return redis.call('NO_SUCH_COMMAND')\n", "--script failed"),
     ] {
         let mut target = RedisTarget::new(server.addr(), script(text), Duration::from_secs(2));
-        target.setup(sold_out_soon(0).setup).unwrap();
-        let err = run(&target, &sold_out_soon(0), None).unwrap_err();
+        target.setup(sells_out(0).setup).unwrap();
+        let err = run(&target, &sells_out(0), None).unwrap_err();
         target.teardown().unwrap();
         assert!(
             matches!(&err, TargetError::Contract(m) if m.contains(says)),
@@ -342,7 +345,7 @@ fn a_lua_file_is_checked_and_held_to_its_contract() {
         script("this is not lua"),
         Duration::from_secs(2),
     );
-    let err = target.setup(sold_out_soon(0).setup).unwrap_err();
+    let err = target.setup(sells_out(0).setup).unwrap_err();
     assert!(
         matches!(&err, TargetError::Contract(m) if m.contains("does not load")),
         "{err}"
