@@ -17,13 +17,13 @@ mod store_runs;
 use flashcheck::history::check::HistoryReport;
 use flashcheck::replay::store;
 use flashcheck::target::mariadb::{Login, MariaDbTarget};
-use flashcheck::target::run::{run, Fault, Faultable, Workload};
+use flashcheck::target::run::{run, Faultable, Workload};
 use flashcheck::target::server::{installed, MariaDbServer};
 use flashcheck::target::{Connection, Deduction, Setup, StoreOp, StoreRet, Target, TargetError};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use store_runs::sells_out;
+use store_runs::{paused_and_killed, sells_out, FaultTally};
 
 /// True (after a skip line; a failure under `CI=true`) when `mariadbd` is not installed.
 fn server_missing() -> bool {
@@ -113,19 +113,11 @@ fn atomic_update_stays_linearizable_through_pauses_and_kills() {
     let Some(mut server) = server() else { return };
     // The issue's 200 runs with faults, not a time budget: under load fewer fit in a minute
     // (146–175 did), and a run count that shrinks with the machine would let "≥ 200" quietly
-    // become 146. A run whose clients all finished before the first fault counts as no run.
-    const RUNS: u64 = 200;
+    // become 146.
     let started = Instant::now();
-    let (mut runs, mut faulted, mut indeterminate, mut kills, mut pauses) = (0, 0, 0, 0, 0);
-    while faulted < RUNS {
-        assert!(runs < 2 * RUNS, "{faulted} of {runs} runs were faulted");
-        let workload = Workload {
-            clients: 4,
-            ops_per_client: 6,
-            setup: Setup { stock: 4, skus: 2 },
-            seed: runs,
-            faults: vec![Fault::Pause, Fault::Kill],
-        };
+    let mut tally = FaultTally::default();
+    while !tally.done() {
+        let workload = paused_and_killed(tally.runs);
         let mut target = MariaDbTarget::new(
             login(&server),
             Deduction::Atomic,
@@ -135,35 +127,9 @@ fn atomic_update_stays_linearizable_through_pauses_and_kills() {
         target.setup(workload.setup).unwrap();
         let recorded = run(&target, &workload, Some(&mut server as &mut dyn Faultable)).unwrap();
         target.teardown().unwrap();
-        let r = check(&target, &recorded, &workload);
-        assert!(
-            r.linearizable,
-            "run {runs}: false alarm (faults {:?})\n{}",
-            recorded.faults,
-            r.render_text()
-        );
-        assert!(
-            !recorded.faults.iter().any(|f| f.contains("failed")),
-            "run {runs}: {:?}",
-            recorded.faults
-        );
-        indeterminate += r.indeterminate;
-        kills += recorded.faults.iter().filter(|f| *f == "kill").count();
-        pauses += recorded.faults.iter().filter(|f| *f == "pause").count();
-        faulted += u64::from(!recorded.faults.is_empty());
-        runs += 1;
+        tally.add(&recorded, &check(&target, &recorded, &workload));
     }
-    println!(
-        "{runs} atomic MariaDB runs, {faulted} of them faulted, in {:.1} s: {pauses} pauses, \
-         {kills} kills, {indeterminate} indeterminate operations, all linearizable with the \
-         final stock read",
-        started.elapsed().as_secs_f64()
-    );
-    assert!(kills > 0 && pauses > 0, "{kills} kills, {pauses} pauses");
-    assert!(
-        indeterminate > 0,
-        "no response was lost: the faults did nothing"
-    );
+    tally.finish("atomic MariaDB", started);
 }
 
 /// A target whose connections lose responses on purpose: before the operation is sent (it

@@ -17,7 +17,7 @@ use flashcheck::target::run::{run, Fault, Faultable, Workload};
 use flashcheck::target::server::{installed, RedisServer};
 use flashcheck::target::{Deduction, Setup, Target, TargetError};
 use std::time::Duration;
-use store_runs::sells_out;
+use store_runs::{paused_and_killed, sells_out, FaultTally};
 
 fn server() -> Option<RedisServer> {
     if !installed("redis-server") {
@@ -119,19 +119,10 @@ fn read_then_write_oversells_and_is_caught_with_a_window() {
 #[test]
 fn atomic_lua_stays_linearizable_through_pauses_and_kills() {
     let Some(mut server) = server() else { return };
-    // 200 runs with faults: a run whose clients all finished before the first fault counts
-    // as no run.
-    const RUNS: u64 = 200;
-    let (mut runs, mut faulted, mut indeterminate, mut kills, mut pauses) = (0, 0, 0, 0, 0);
-    while faulted < RUNS {
-        assert!(runs < 2 * RUNS, "{faulted} of {runs} runs were faulted");
-        let workload = Workload {
-            clients: 4,
-            ops_per_client: 6,
-            setup: Setup { stock: 4, skus: 2 },
-            seed: runs,
-            faults: vec![Fault::Pause, Fault::Kill],
-        };
+    let started = std::time::Instant::now();
+    let mut tally = FaultTally::default();
+    while !tally.done() {
+        let workload = paused_and_killed(tally.runs);
         let mut target =
             RedisTarget::new(server.addr(), Deduction::Atomic, Duration::from_millis(100));
         target.setup(workload.setup).unwrap();
@@ -144,32 +135,9 @@ fn atomic_lua_stays_linearizable_through_pauses_and_kills() {
             format!("seed {}", workload.seed),
         )
         .unwrap();
-        assert!(
-            r.linearizable,
-            "seed {runs}: false alarm (faults {:?})\n{}",
-            recorded.faults,
-            r.render_text()
-        );
-        assert!(
-            !recorded.faults.iter().any(|f| f.contains("failed")),
-            "run {runs}: {:?}",
-            recorded.faults
-        );
-        indeterminate += r.indeterminate;
-        kills += recorded.faults.iter().filter(|f| *f == "kill").count();
-        pauses += recorded.faults.iter().filter(|f| *f == "pause").count();
-        faulted += u64::from(!recorded.faults.is_empty());
-        runs += 1;
+        tally.add(&recorded, &r);
     }
-    println!(
-        "{runs} atomic Redis runs, {faulted} of them faulted: {pauses} pauses, {kills} kills, \
-         {indeterminate} indeterminate operations, all linearizable with the final stock read"
-    );
-    assert!(kills > 0 && pauses > 0, "{kills} kills, {pauses} pauses");
-    assert!(
-        indeterminate > 0,
-        "no response was lost: the faults did nothing"
-    );
+    tally.finish("atomic Redis", started);
 }
 
 #[test]
